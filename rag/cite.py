@@ -1,0 +1,111 @@
+"""Turn a backend's raw answer into checked citations.
+
+Every [n] marker must name a passage that was shown; each sentence is checked against the passage
+it cites (``rag.support``). A marker naming no passage is removed. A sentence its passage does not
+support has its citation moved to a shown passage that does, or is flagged unverified. Citations
+are then renumbered in order of appearance, each with the passage sentence it quotes.
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from .prompts import NOT_COVERED
+from .sentences import split_sentences
+from .support import SupportScorer
+from .types import Citation, Hit
+
+MARKERS = re.compile(r"\s*\[(\d+(?:\s*,\s*\d+)*)\]")
+SUPPORTED = 0.55  # support score at or above which a sentence counts as backed by its passage
+
+
+@dataclass(frozen=True)
+class CheckedAnswer:
+    text: str
+    citations: list[Citation]
+    abstained: bool
+    notes: list[str]
+
+    @property
+    def supported(self) -> int:
+        return sum(1 for c in self.citations if c.verified)
+
+
+def check_citations(raw: str, passages: Sequence[Hit], scorer: SupportScorer) -> CheckedAnswer:
+    """Verify and renumber the citations of ``raw`` (markers count ``passages`` from 1)."""
+    raw = raw.strip()
+    if not raw or _says_not_covered(raw):
+        return CheckedAnswer(NOT_COVERED, [], True, [])
+    notes: list[str] = []
+    citations: list[Citation] = []
+    numbering: dict[tuple[str, int], int] = {}
+    out: list[str] = []
+    for sentence in _claims(raw):
+        claim = MARKERS.sub("", sentence).strip()
+        if not claim:
+            continue
+        cited = [int(n) for group in MARKERS.findall(sentence) for n in re.split(r"\s*,\s*", group)]
+        valid = [n for n in dict.fromkeys(cited) if 1 <= n <= len(passages)]
+        for n in set(cited) - set(valid):
+            notes.append(f"removed citation [{n}]: no passage {n} was shown")
+        checks = []
+        for n in valid:
+            best = scorer.best_support(claim, passages[n - 1])
+            if best is not None:
+                checks.append((n, best))
+        supported = [(n, s) for n, s in checks if s.score >= SUPPORTED]
+        if not supported:
+            moved = _best_passage(claim, passages, scorer)
+            if moved is not None:
+                if valid:
+                    notes.append(f"moved citation of \"{_short(claim)}\" to the passage that supports it")
+                supported = [moved]
+        if supported:
+            markers = [_number(numbering, citations, passages[n - 1], s, True) for n, s in supported]
+        elif checks:
+            notes.append(f"unsupported: \"{_short(claim)}\"")
+            markers = [_number(numbering, citations, passages[n - 1], s, False) for n, s in checks]
+        else:
+            notes.append(f"no source for: \"{_short(claim)}\"")
+            markers = []
+        out.append(claim + "".join(f" [{m}]" for m in markers))
+    return CheckedAnswer(" ".join(out), citations, False, notes)
+
+
+def _claims(raw: str) -> list[str]:
+    """Sentences of ``raw`` with their trailing markers; a marker the splitter put at the start of the
+    next sentence ("... data. [1] Next ...") goes back to the sentence it follows."""
+    claims: list[str] = []
+    for start, end in split_sentences(raw):
+        sentence = raw[start:end]
+        lead = re.match(r"^(?:\s*\[\d+(?:\s*,\s*\d+)*\])+", sentence)
+        if lead and claims:
+            claims[-1] += lead.group(0)
+            sentence = sentence[lead.end():]
+        if sentence.strip():
+            claims.append(sentence)
+    return claims
+
+
+def _number(numbering: dict, citations: list[Citation], hit: Hit, sentence, verified: bool) -> int:
+    key = (hit.chunk_id, sentence.start)
+    if key not in numbering:
+        numbering[key] = len(citations) + 1
+        citations.append(Citation(n=numbering[key], hit=hit, quote=hit.text[sentence.start:sentence.end],
+                                  quote_start=sentence.start, quote_end=sentence.end, verified=verified))
+    return numbering[key]
+
+
+def _best_passage(claim: str, passages: Sequence[Hit], scorer: SupportScorer):
+    best = max(scorer.sentences(claim, list(passages)), key=lambda s: s.score, default=None)
+    return (best.passage + 1, best) if best is not None and best.score >= SUPPORTED else None
+
+
+def _says_not_covered(text: str) -> bool:
+    normal = " ".join(MARKERS.sub("", text).lower().split())
+    return normal.startswith(NOT_COVERED.lower().rstrip(".")) or normal in {"i don't know.", "i don't know"}
+
+
+def _short(text: str, n: int = 60) -> str:
+    return text if len(text) <= n else text[: n - 1] + "…"

@@ -1,0 +1,222 @@
+"""The ``rag`` command: build and update the index, ask questions, run evaluation sets.
+
+A thin layer over the library. Exit codes: 0 done; 1 unexpected failure; 2 bad usage (unknown
+option, bad value); 3 bad input (missing folder, nothing to index); 4 no usable index (missing,
+or built with another model or format); 5 answer backend unavailable.
+"""
+from __future__ import annotations
+
+import json
+import sys
+from dataclasses import asdict
+from datetime import date
+from pathlib import Path
+
+import click
+
+from .config import default_index_dir
+from .errors import NewsdeskError, NothingToIndexError
+
+INDEX_OPTION = click.option(
+    "--index", "index_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+    help="Index folder (default: $RAG_INDEX_DIR or ./index).",
+)
+
+
+class _Date(click.ParamType):
+    name = "YYYY-MM-DD"
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, date):
+            return value
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            self.fail(f"'{value}' is not a date like 2025-02-22", param, ctx)
+
+
+DATE = _Date()
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="newsdesk")
+def cli() -> None:
+    """Newsdesk: ask questions of a folder of news articles and get short answers with citations."""
+
+
+@cli.group()
+def index() -> None:
+    """Build, update and inspect the index."""
+
+
+def _progress_bar():
+    from tqdm import tqdm
+
+    bars: dict[str, tqdm] = {}
+
+    def progress(stage: str, done: int, total: int) -> None:
+        if stage not in bars:
+            label = {"load": "reading", "embed": "embedding", "write": "writing"}[stage]
+            bars[stage] = tqdm(total=total, desc=label, unit=" chunks" if stage == "embed" else "",
+                               file=sys.stderr, leave=False, disable=None)
+        bar = bars[stage]
+        bar.update(done - bar.n)
+        if done >= total:
+            bar.close()
+
+    return progress
+
+
+def _print_report(report, verb: str) -> None:
+    click.echo(f"{verb} {report.index_dir}: {report.articles} articles, {report.chunks} chunks "
+               f"({report.embedded} embedded, {report.reused} reused) in {report.seconds:.1f}s")
+    if report.added or report.unchanged:
+        click.echo(f"  new or changed articles: {report.added}, unchanged: {report.unchanged}")
+    if report.removed:
+        click.echo(f"  removed articles: {report.removed}")
+    if report.duplicates:
+        click.echo(f"  duplicates skipped: {len(report.duplicates)}")
+        for d in report.duplicates:
+            click.echo(f"    {d.article_id} ({d.path}): {d.reason} of {d.kept_id}")
+    _print_problems(report.problems)
+
+
+def _print_problems(problems) -> None:
+    if problems:
+        click.echo(f"  files or records not indexed: {len(problems)}")
+        for p in problems:
+            click.echo(f"    {p.path}: {p.reason}")
+
+
+def _settings(model: str | None, max_tokens: int | None, overlap: int | None):
+    from dataclasses import replace
+
+    from .config import IndexSettings
+
+    settings = IndexSettings()
+    if model:
+        settings = replace(settings, embed=replace(settings.embed, model=model))
+    if max_tokens or overlap is not None:
+        chunk = replace(settings.chunk, max_tokens=max_tokens or settings.chunk.max_tokens,
+                        overlap_tokens=settings.chunk.overlap_tokens if overlap is None else overlap)
+        settings = replace(settings, chunk=chunk)
+    return settings
+
+
+@index.command("build")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@INDEX_OPTION
+@click.option("--model", default=None, help="Embedding model: all-MiniLM-L6-v2 (default) or a local model folder.")
+@click.option("--max-tokens", type=click.IntRange(32, 2000), default=None, help="Chunk size in tokens (default 220).")
+@click.option("--overlap", type=click.IntRange(0, 500), default=None, help="Chunk overlap in tokens (default 40).")
+def index_build(paths, index_dir, model, max_tokens, overlap) -> None:
+    """Build the index from scratch from PATHS (folders, recursively, or files)."""
+    from .indexing import build_index
+
+    report = build_index(paths, index_dir or default_index_dir(), _settings(model, max_tokens, overlap),
+                         progress=_progress_bar())
+    _print_report(report, "built")
+
+
+@index.command("add")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@INDEX_OPTION
+def index_add(paths, index_dir) -> None:
+    """Add new or changed articles from PATHS; unchanged ones are not embedded again."""
+    from .indexing import add_to_index
+
+    report = add_to_index(paths, index_dir or default_index_dir(), progress=_progress_bar())
+    _print_report(report, "updated")
+
+
+@index.command("remove")
+@INDEX_OPTION
+@click.option("--source", default=None, help="Remove every article from this source.")
+@click.option("--id", "article_id", default=None, help="Remove the article with this id.")
+@click.option("--path", default=None, help="Remove the articles read from this file or folder.")
+def index_remove(index_dir, source, article_id, path) -> None:
+    """Remove articles (and their chunks) by source, id or path."""
+    from .indexing import remove_from_index
+
+    report = remove_from_index(index_dir or default_index_dir(), source=source, article_id=article_id, path=path)
+    _print_report(report, "updated")
+
+
+@index.command("stats")
+@INDEX_OPTION
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+def index_stats_cmd(index_dir, as_json) -> None:
+    """Articles, chunks, sources, date range, model, duplicates, size and build time."""
+    from .indexing import index_stats
+
+    s = index_stats(index_dir or default_index_dir())
+    if as_json:
+        click.echo(json.dumps(asdict(s), default=str, indent=2))
+        return
+    click.echo(f"index:       {s.index_dir}")
+    click.echo(f"articles:    {s.articles}")
+    click.echo(f"chunks:      {s.chunks}")
+    click.echo(f"sources:     {len(s.sources)} ({', '.join(f'{k} {v}' for k, v in list(s.sources.items())[:8])}"
+               f"{', ...' if len(s.sources) > 8 else ''})")
+    click.echo(f"dates:       {s.first_date or '-'} to {s.last_date or '-'}")
+    click.echo(f"model:       {s.model} ({s.dimension} dimensions, {s.dense_index} search)")
+    click.echo(f"chunking:    {s.chunking['max_tokens']} tokens, overlap {s.chunking['overlap_tokens']} "
+               f"({s.chunking['encoding']})")
+    click.echo(f"duplicates:  {len(s.duplicates)} skipped")
+    for d in s.duplicates:
+        click.echo(f"    {d.article_id}: {d.reason} of {d.kept_id}")
+    click.echo(f"problems:    {len(s.problems)}")
+    for p in s.problems:
+        click.echo(f"    {p.path}: {p.reason}")
+    click.echo(f"size:        {s.size_bytes / 1e6:.1f} MB")
+    click.echo(f"built at:    {s.built_at} (format version {s.format_version})")
+
+
+@cli.command()
+@click.argument("question")
+@INDEX_OPTION
+@click.option("--k", type=click.IntRange(1, 50), default=5, show_default=True, help="Passages to retrieve.")
+@click.option("--source", "sources", multiple=True, help="Only this source (repeatable).")
+@click.option("--since", type=DATE, default=None, help="Only articles published on or after this date.")
+@click.option("--until", type=DATE, default=None, help="Only articles published on or before this date.")
+@click.option("--as-of", type=DATE, default=None, help="The day the question is asked (default: newest article).")
+@click.option("--backend", default=None, help="Answer backend (see `rag backends`).")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+def ask(question, index_dir, k, sources, since, until, as_of, backend, as_json) -> None:
+    """Answer QUESTION from the index, with numbered sources."""
+    from .ask import Newsdesk
+    from .render import answer_to_dict, answer_to_text
+
+    desk = Newsdesk(index_dir)
+    answer = desk.ask(question, k=k, sources=sources, since=since, until=until, as_of=as_of, backend=backend)
+    click.echo(json.dumps(answer_to_dict(answer), indent=2, ensure_ascii=False) if as_json else answer_to_text(answer))
+
+
+@cli.command()
+def backends() -> None:
+    """List the answer backends available here."""
+    from .answer import available_backends
+
+    for name, cls in available_backends().items():
+        click.echo(f"{name:12} {cls.description}")
+
+
+def main() -> None:
+    try:
+        cli.main(standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("aborted", err=True)
+        sys.exit(130)
+    except click.ClickException as err:
+        err.show()
+        sys.exit(err.exit_code)
+    except NothingToIndexError as err:
+        _print_problems(err.problems)
+        click.echo(f"error: {err}", err=True)
+        sys.exit(err.exit_code)
+    except NewsdeskError as err:
+        click.echo(f"error: {err}", err=True)
+        sys.exit(err.exit_code)
+    except KeyboardInterrupt:
+        click.echo("interrupted; the index was left as it was", err=True)
+        sys.exit(130)

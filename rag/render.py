@@ -1,0 +1,53 @@
+"""Answers as plain text for the terminal and as plain data for JSON (CLI, eval reports)."""
+from __future__ import annotations
+
+import textwrap
+
+from .types import Answer, Hit
+
+
+def answer_to_text(answer: Answer) -> str:
+    lines = [textwrap.fill(answer.text, 100), ""]
+    if answer.abstained:
+        lines.append("Closest sources:" if answer.passages else "No sources found.")
+        for i, hit in enumerate(answer.passages, 1):
+            lines.append(f"  - {_describe(hit)}")
+    else:
+        lines.append("Sources:")
+        for c in answer.citations:
+            flag = "" if c.verified else "  (not verified)"
+            lines.append(f"[{c.n}] {_describe(c.hit)}{flag}")
+            lines.append(textwrap.indent(textwrap.fill(f"“{c.quote}”", 96), "    "))
+    return "\n".join(lines)
+
+
+def _describe(hit: Hit) -> str:
+    parts = [hit.title, hit.source or "unknown source", hit.published.isoformat() if hit.published else "undated"]
+    if hit.url:
+        parts.append(hit.url)
+    return " — ".join(parts)
+
+
+def hit_to_dict(hit: Hit) -> dict:
+    return {"article_id": hit.article_id, "chunk_id": hit.chunk_id, "title": hit.title, "source": hit.source,
+            "published": hit.published.isoformat() if hit.published else None, "url": hit.url,
+            "score": round(hit.score, 6), "text": hit.text}
+
+
+def answer_to_dict(answer: Answer) -> dict:
+    return {
+        "question": answer.question,
+        "retrieval_query": answer.retrieval_query,
+        "answer": answer.text,
+        "abstained": answer.abstained,
+        "backend": answer.backend,
+        "citations": [
+            {"n": c.n, "article_id": c.hit.article_id, "title": c.hit.title, "source": c.hit.source,
+             "published": c.hit.published.isoformat() if c.hit.published else None, "url": c.hit.url,
+             "chunk_id": c.hit.chunk_id, "quote": c.quote, "passage": c.hit.text, "verified": c.verified}
+            for c in answer.citations
+        ],
+        "passages": [hit_to_dict(h) for h in answer.passages],
+        "latency_ms": round(answer.latency_ms, 1),
+        "notes": answer.notes,
+    }

@@ -1,0 +1,135 @@
+"""Hybrid retrieval: dense (FAISS) and BM25 candidates fused by reciprocal rank, then diversified.
+
+Source and date filters restrict both searches before ranking. A time phrase in the question
+shifts the fused score towards articles from the asked dates. Maximal marginal relevance with a
+cap per article keeps the passages handed on from being near-copies of one paragraph.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import faiss
+import numpy as np
+
+from .config import RetrieveSettings
+from .embed import Embedder
+from .store import Index
+from .timeparse import TimeIntent, parse_time
+from .types import Hit
+
+
+@dataclass(frozen=True)
+class Filters:
+    sources: tuple[str, ...] = ()
+    since: date | None = None
+    until: date | None = None
+
+    def allowed(self, index: Index) -> np.ndarray | None:
+        """Boolean mask over chunk rows, or None when nothing is filtered."""
+        if not (self.sources or self.since or self.until):
+            return None
+        wanted = {s.lower() for s in self.sources}
+        ok_article = np.array([
+            (not wanted or a.source.lower() in wanted)
+            and (not self.since or (a.published is not None and a.published >= self.since))
+            and (not self.until or (a.published is not None and a.published <= self.until))
+            for a in index.articles
+        ], dtype=bool)
+        return ok_article[index.chunk_article] if len(index) else np.zeros(0, dtype=bool)
+
+
+@dataclass(frozen=True)
+class Retrieval:
+    hits: list[Hit]
+    query: str
+    as_of: date | None
+    time: TimeIntent | None
+
+
+def retrieve(
+    index: Index, embedder: Embedder, query: str, *, k: int | None = None, filters: Filters = Filters(),
+    as_of: date | None = None, settings: RetrieveSettings = RetrieveSettings(),
+) -> Retrieval:
+    """The ``k`` best passages for ``query`` among those the filters allow."""
+    k = k or settings.k
+    as_of = as_of or newest_date(index)
+    intent = parse_time(query, as_of) if as_of else None
+    mask = filters.allowed(index)
+    if len(index) == 0 or (mask is not None and not mask.any()):
+        return Retrieval([], query, as_of, intent)
+    query_vector = embedder.embed_one(query)
+    dense_rows = _dense_candidates(index, query_vector, settings.candidates, mask)
+    lexical = index.lexical.scores(query)
+    if mask is not None:
+        lexical = np.where(mask, lexical, 0.0)
+    lexical_rows = _top(lexical, settings.candidates)
+
+    fused: dict[int, float] = {}
+    for weight, rows in ((settings.dense_weight, dense_rows), (settings.lexical_weight, lexical_rows)):
+        for rank, row in enumerate(rows):
+            fused[row] = fused.get(row, 0.0) + weight / (settings.rrf_k + rank + 1)
+    rows = np.array(sorted(fused), dtype=np.int64)
+    vectors = index.vectors(rows)
+    dense = vectors @ query_vector
+    score = np.array([fused[r] for r in rows])
+    score = score / score.max()
+    if intent:
+        fit = np.array([intent.score(index.article_of(r).published, as_of) for r in rows])
+        score = (1 - settings.recency_weight) * score + settings.recency_weight * fit
+    chosen = sorted(_diversify(index, rows, score, vectors, k, settings), key=lambda i: -score[i])
+    hits = [index.hit(int(rows[i]), score[i], dense[i], lexical[rows[i]]) for i in chosen]
+    return Retrieval(hits, query, as_of, intent)
+
+
+def newest_date(index: Index) -> date | None:
+    return max((a.published for a in index.articles if a.published), default=None)
+
+
+def _dense_candidates(index: Index, query_vector: np.ndarray, n: int, mask: np.ndarray | None) -> list[int]:
+    q = query_vector.reshape(1, -1).astype(np.float32)
+    if mask is None:
+        _, ids = index.dense.search(q, min(n, len(index)))
+        return [int(i) for i in ids[0] if i >= 0]
+    allowed = np.flatnonzero(mask)
+    if isinstance(index.dense, faiss.IndexHNSWFlat) and len(allowed) < 0.1 * len(index):
+        # A graph search through a small allowed set misses neighbours: score the allowed rows exactly.
+        scores = index.vectors(allowed) @ query_vector
+        return [int(allowed[i]) for i in _top(scores, n, positive_only=False)]
+    params = faiss.SearchParameters(sel=faiss.IDSelectorBatch(allowed.astype(np.int64)))
+    _, ids = index.dense.search(q, min(n, len(allowed)), params=params)
+    return [int(i) for i in ids[0] if i >= 0]
+
+
+def _top(scores: np.ndarray, n: int, positive_only: bool = True) -> list[int]:
+    if positive_only:
+        candidates = np.flatnonzero(scores > 0)
+    else:
+        candidates = np.arange(len(scores))
+    if len(candidates) > n:
+        candidates = candidates[np.argpartition(-scores[candidates], n)[:n]]
+    return [int(i) for i in candidates[np.argsort(-scores[candidates], kind="stable")]]
+
+
+def _diversify(index: Index, rows: np.ndarray, score: np.ndarray, vectors: np.ndarray, k: int,
+               settings: RetrieveSettings) -> list[int]:
+    """Positions in ``rows`` chosen by maximal marginal relevance, at most ``max_per_article`` per article."""
+    chosen: list[int] = []
+    per_article: dict[int, int] = {}
+    remaining = list(np.argsort(-score, kind="stable"))
+    while remaining and len(chosen) < k:
+        best, best_value = None, -np.inf
+        for i in remaining:
+            if per_article.get(index.chunk_article[rows[i]], 0) >= settings.max_per_article:
+                continue
+            redundancy = max((float(vectors[i] @ vectors[j]) for j in chosen), default=0.0)
+            value = settings.mmr_lambda * score[i] - (1 - settings.mmr_lambda) * redundancy
+            if value > best_value:
+                best, best_value = i, value
+        if best is None:
+            break
+        chosen.append(best)
+        remaining.remove(best)
+        article = index.chunk_article[rows[best]]
+        per_article[article] = per_article.get(article, 0) + 1
+    return chosen

@@ -1,0 +1,264 @@
+"""The index folder: a FAISS index, a BM25 index and a SQLite database of articles, chunks,
+duplicates, problems and the manifest.
+
+Layout::
+
+    index/
+      CURRENT            name of the live version folder (replaced atomically)
+      v-<time>-<rand>/   meta.sqlite, dense.faiss, bm25/
+      .lock              held while a write is under way
+
+Every write builds a complete new version folder and only then points CURRENT at it with an atomic
+rename, so a crash, a kill or Ctrl-C mid-build leaves the previous version loadable. Readers that
+opened the previous version keep using it; the version before that is removed.
+"""
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import shutil
+import sqlite3
+import time
+import uuid
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import faiss
+import numpy as np
+
+from .config import FORMAT_VERSION
+from .errors import IndexIncompatibleError, IndexMissingError
+from .lexical import LexicalIndex
+from .types import Article, Chunk, Duplicate, Hit, Problem
+
+CURRENT = "CURRENT"
+SCHEMA = """
+CREATE TABLE manifest (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE articles (
+    row INTEGER PRIMARY KEY, id TEXT UNIQUE NOT NULL, title TEXT, text TEXT NOT NULL, source TEXT,
+    published TEXT, url TEXT, author TEXT, category TEXT, path TEXT, content_hash TEXT);
+CREATE TABLE chunks (
+    row INTEGER PRIMARY KEY, id TEXT UNIQUE NOT NULL, article_row INTEGER NOT NULL REFERENCES articles(row),
+    ordinal INTEGER, start INTEGER, end INTEGER, n_tokens INTEGER, embed_key TEXT);
+CREATE TABLE duplicates (article_id TEXT, kept_id TEXT, path TEXT, reason TEXT);
+CREATE TABLE problems (path TEXT, reason TEXT);
+"""
+
+
+@dataclass(frozen=True)
+class IndexContents:
+    """Everything a version folder holds, as written by ``write_version``."""
+
+    articles: Sequence[Article]
+    chunks: Sequence[Chunk]  # grouped by article, in article order
+    vectors: np.ndarray  # row i embeds chunks[i]
+    embed_keys: Sequence[str]  # hash of (model, embedded text) per chunk: reused when unchanged
+    duplicates: Sequence[Duplicate]
+    problems: Sequence[Problem]
+    manifest: dict
+
+
+class Index:
+    """A loaded index version: metadata in memory, dense and lexical indexes ready to search."""
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+        db = sqlite3.connect(f"file:{folder / 'meta.sqlite'}?mode=ro", uri=True)
+        try:
+            self.manifest = {k: json.loads(v) for k, v in db.execute("SELECT key, value FROM manifest")}
+            self._check_format()
+            self.articles = [_article(row) for row in db.execute(
+                "SELECT id, title, text, source, published, url, author, category, path, content_hash "
+                "FROM articles ORDER BY row")]
+            rows = db.execute("SELECT id, article_row, start, end, embed_key FROM chunks ORDER BY row").fetchall()
+            self.duplicates = [Duplicate(*r) for r in db.execute("SELECT * FROM duplicates")]
+            self.problems = [Problem(*r) for r in db.execute("SELECT * FROM problems")]
+        finally:
+            db.close()
+        self.article_row = {a.id: i for i, a in enumerate(self.articles)}
+        self.chunk_ids = [r[0] for r in rows]
+        self.chunk_row = {cid: i for i, cid in enumerate(self.chunk_ids)}
+        self.chunk_article = np.array([r[1] for r in rows], dtype=np.int64)
+        self.chunk_start = np.array([r[2] for r in rows], dtype=np.int64)
+        self.chunk_end = np.array([r[3] for r in rows], dtype=np.int64)
+        self.embed_keys = [r[4] for r in rows]
+        self.dense = faiss.read_index(str(folder / "dense.faiss"))
+        self.lexical = LexicalIndex.load(folder / "bm25", len(rows))
+
+    def _check_format(self) -> None:
+        found = self.manifest.get("format_version")
+        if found != FORMAT_VERSION:
+            raise IndexIncompatibleError(
+                f"index at {self.folder.parent} has format version {found}, this Newsdesk reads version "
+                f"{FORMAT_VERSION}; rebuild it with: rag index build <articles> --index {self.folder.parent}"
+            )
+
+    @property
+    def model(self) -> str:
+        return self.manifest["model"]
+
+    def __len__(self) -> int:
+        return len(self.chunk_ids)
+
+    def chunk_text(self, row: int) -> str:
+        article = self.articles[self.chunk_article[row]]
+        return article.text[self.chunk_start[row]:self.chunk_end[row]]
+
+    def article_of(self, row: int) -> Article:
+        return self.articles[self.chunk_article[row]]
+
+    def vectors(self, rows: Sequence[int]) -> np.ndarray:
+        """Stored embeddings of the given chunk rows."""
+        if isinstance(self.dense, faiss.IndexHNSWFlat):
+            return np.vstack([self.dense.reconstruct(int(r)) for r in rows]) if len(rows) else np.zeros((0, self.dense.d), np.float32)
+        return self.dense.reconstruct_batch(np.asarray(rows, dtype=np.int64))
+
+    def all_vectors(self) -> np.ndarray:
+        return self.dense.reconstruct_n(0, self.dense.ntotal) if self.dense.ntotal else np.zeros((0, self.dense.d), np.float32)
+
+    def hit(self, row: int, score: float, dense_score: float = 0.0, lexical_score: float = 0.0) -> Hit:
+        article = self.article_of(row)
+        return Hit(
+            chunk_id=self.chunk_ids[row], article_id=article.id, title=article.title, source=article.source,
+            published=article.published, url=article.url, text=self.chunk_text(row),
+            start=int(self.chunk_start[row]), end=int(self.chunk_end[row]), score=float(score),
+            dense_score=float(dense_score), lexical_score=float(lexical_score),
+        )
+
+    def kept_copy(self, article_id: str) -> str:
+        """The id under which an article is indexed: itself, or the copy kept in its place."""
+        for dup in self.duplicates:
+            if dup.article_id == article_id:
+                return dup.kept_id
+        return article_id
+
+    def size_bytes(self) -> int:
+        return sum(f.stat().st_size for f in self.folder.rglob("*") if f.is_file())
+
+
+def open_index(index_dir: str | Path) -> Index:
+    """Load the live version of the index in ``index_dir``."""
+    index_dir = Path(index_dir)
+    folder = current_version(index_dir)
+    if folder is None:
+        raise IndexMissingError(
+            f"no index in {index_dir}; build one with: rag index build data/articles --index {index_dir}"
+        )
+    return Index(folder)
+
+
+def current_version(index_dir: Path) -> Path | None:
+    try:
+        name = (index_dir / CURRENT).read_text().strip()
+    except OSError:
+        return None
+    folder = index_dir / name
+    return folder if (folder / "meta.sqlite").exists() else None
+
+
+@contextmanager
+def write_lock(index_dir: Path) -> Iterator[None]:
+    """One writer at a time per index folder (readers never wait)."""
+    index_dir.mkdir(parents=True, exist_ok=True)
+    with open(index_dir / ".lock", "w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def write_version(index_dir: Path, contents: IndexContents, exact_search_max_chunks: int) -> Path:
+    """Write a complete new version, then make it live atomically. Call under ``write_lock``."""
+    index_dir.mkdir(parents=True, exist_ok=True)
+    _remove_abandoned(index_dir)
+    tmp = index_dir / f".tmp-{uuid.uuid4().hex[:8]}"
+    tmp.mkdir()
+    try:
+        _write_sqlite(tmp / "meta.sqlite", contents)
+        faiss.write_index(_dense_index(contents.vectors, exact_search_max_chunks), str(tmp / "dense.faiss"))
+        by_id = {a.id: a for a in contents.articles}
+        # The title counts for BM25 too: a passage deep in a story still belongs to its subject.
+        LexicalIndex.build([f"{by_id[c.article_id].title}\n{c.text}" for c in contents.chunks]).save(tmp / "bm25")
+        _fsync_tree(tmp)
+        final = index_dir / f"v-{time.strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:6]}"
+        tmp.rename(final)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    previous = current_version(index_dir)
+    pointer = index_dir / f".{CURRENT}.tmp"
+    pointer.write_text(final.name + "\n")
+    with open(pointer) as handle:
+        os.fsync(handle.fileno())
+    os.replace(pointer, index_dir / CURRENT)
+    _remove_old_versions(index_dir, keep={final.name, previous.name if previous else ""})
+    return final
+
+
+def _dense_index(vectors: np.ndarray, exact_search_max_chunks: int) -> faiss.Index:
+    dim = vectors.shape[1]
+    if len(vectors) <= exact_search_max_chunks:
+        index = faiss.IndexFlatIP(dim)
+    else:
+        index = faiss.IndexHNSWFlat(dim, 32, faiss.METRIC_INNER_PRODUCT)
+        index.hnsw.efConstruction = 80
+    if len(vectors):
+        index.add(np.ascontiguousarray(vectors, dtype=np.float32))
+    return index
+
+
+def _write_sqlite(path: Path, contents: IndexContents) -> None:
+    db = sqlite3.connect(path)
+    try:
+        db.executescript(SCHEMA)
+        db.executemany("INSERT INTO manifest VALUES (?, ?)", [(k, json.dumps(v)) for k, v in contents.manifest.items()])
+        rows = {}
+        for i, a in enumerate(contents.articles):
+            rows[a.id] = i
+            db.execute(
+                "INSERT INTO articles VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                (i, a.id, a.title, a.text, a.source, a.published.isoformat() if a.published else None,
+                 a.url, a.author, a.category, a.path, a.content_hash),
+            )
+        db.executemany(
+            "INSERT INTO chunks VALUES (?,?,?,?,?,?,?,?)",
+            [(i, c.id, rows[c.article_id], c.ordinal, c.start, c.end, c.n_tokens, key)
+             for i, (c, key) in enumerate(zip(contents.chunks, contents.embed_keys))],
+        )
+        db.executemany("INSERT INTO duplicates VALUES (?,?,?,?)",
+                       [(d.article_id, d.kept_id, d.path, d.reason) for d in contents.duplicates])
+        db.executemany("INSERT INTO problems VALUES (?,?)", [(p.path, p.reason) for p in contents.problems])
+        db.commit()
+    finally:
+        db.close()
+
+
+def _article(row: tuple) -> Article:
+    published = date.fromisoformat(row[4]) if row[4] else None
+    return Article(id=row[0], title=row[1] or "", text=row[2], source=row[3] or "", published=published,
+                   url=row[5] or "", author=row[6] or "", category=row[7] or "", path=row[8] or "",
+                   content_hash=row[9] or "")
+
+
+def _fsync_tree(folder: Path) -> None:
+    for file in folder.rglob("*"):
+        if file.is_file():
+            with open(file, "rb") as handle:
+                os.fsync(handle.fileno())
+
+
+def _remove_abandoned(index_dir: Path) -> None:
+    """Temporary folders left by a build that was killed (we hold the write lock, so none is live)."""
+    for tmp in index_dir.glob(".tmp-*"):
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _remove_old_versions(index_dir: Path, keep: set[str]) -> None:
+    for folder in index_dir.glob("v-*"):
+        if folder.name not in keep:
+            shutil.rmtree(folder, ignore_errors=True)
