@@ -91,10 +91,9 @@ def parse_date(value: str) -> date | None:
 def _clean_html(html: str) -> dict[str, str] | None:
     import trafilatura  # imported here: it is slow to import and only HTML needs it
 
-    extracted = trafilatura.bare_extraction(
-        html, with_metadata=True, include_comments=False, include_tables=False, as_dict=True
-    )
-    if not extracted or not (extracted.get("text") or "").strip():
+    document = trafilatura.bare_extraction(html, with_metadata=True, include_comments=False, include_tables=False)
+    extracted = document.as_dict() if document else {}
+    if not (extracted.get("text") or "").strip():
         return None
     title = (extracted.get("title") or "").strip()
     lines = [line.strip() for line in extracted["text"].splitlines() if line.strip()]

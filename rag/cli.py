@@ -201,6 +201,10 @@ def backends() -> None:
         click.echo(f"{name:12} {cls.description}")
 
 
+from .evaluate.command import eval_command  # noqa: E402
+cli.add_command(eval_command, "eval")
+
+
 def main() -> None:
     try:
         cli.main(standalone_mode=False)

@@ -42,7 +42,8 @@ class LexicalIndex:
     @classmethod
     def build(cls, texts: list[str]) -> "LexicalIndex":
         model = bm25s.BM25()
-        model.index([terms(t) or ["_empty_"] for t in texts], show_progress=False)
+        # bm25s cannot index nothing: an emptied index keeps one placeholder row that no query reaches.
+        model.index([terms(t) or ["_empty_"] for t in texts] or [["_empty_"]], show_progress=False)
         return cls(model, len(texts))
 
     def save(self, folder: Path) -> None:
@@ -55,7 +56,7 @@ class LexicalIndex:
     def scores(self, query: str) -> np.ndarray:
         """BM25 score of every chunk for ``query`` (zeros where no query term occurs)."""
         known = [t for t in terms(query) if t in self._vocab]
-        if not known:
+        if not known or not self.size:
             return np.zeros(self.size, dtype=np.float32)
         return np.asarray(self._model.get_scores(known), dtype=np.float32)
 

@@ -42,7 +42,7 @@ def load_documents(paths: Iterable[str | Path]) -> tuple[list[Document], list[Pr
     documents: list[Document] = []
     problems: list[Problem] = []
     for root in paths:
-        root = Path(root).expanduser()
+        root = Path(root).expanduser().resolve()
         if not root.exists():
             raise InputError(f"{root}: no such file or folder")
         for file, rel_id in _files_under(root):

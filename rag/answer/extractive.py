@@ -10,25 +10,28 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Sequence
 
+from ..support import ScoredSentence
 from ..types import Hit, Turn
 from .base import AnswerBackend
 
 MIN_WORDS = 5
 CLOSE_TO_BEST = 0.85  # a further sentence must score at least this share of the best one
 REDUNDANT = 0.8  # word overlap above which a sentence repeats one already chosen
-TYPE_BONUS = 0.08  # for a sentence holding the kind of thing the question asks for
+_LEANS_BACK = re.compile(r"^[\"'“‘]?(it|this|that|these|those|he|she|they|his|her|their|the move|the decision)\b", re.I)
 
-# Question word -> what an answer sentence to it usually contains. A general QA prior, not tuned per question.
+# Question word -> what an answer sentence to it usually contains, and the bonus such a sentence gets.
+# A general QA prior, not tuned per question. "Why" weighs most: the sentence closest to a why-question
+# usually restates its premise ("Microsoft dropped Twitter") rather than giving the reason.
 _ANSWER_TYPES = [
-    (re.compile(r"^\s*why\b|\bwhat (?:was|is) the reason\b|\bwhat (?:led|prompted|caused)\b", re.I),
+    (0.15, re.compile(r"^\s*why\b|\bwhat (?:was|is) the reason\b|\bwhat (?:led|prompted|caused)\b", re.I),
      re.compile(r"\b(because|after|due to|as a result|in response|following|since|so that|reason|amid|"
                 r"comes after|blamed|led to|prompted)\b", re.I)),
-    (re.compile(r"\bhow (?:much|many)\b|\bwhat (?:price|percentage|share|figure|amount|number)\b|\bcost\b", re.I),
+    (0.08, re.compile(r"\bhow (?:much|many)\b|\bwhat (?:price|percentage|share|figure|amount|number)\b|\bcost\b", re.I),
      re.compile(r"[$£€]\s?\d|\d+(?:\.\d+)?\s?(?:%|per ?cent|bn|billion|million|m\b)|\b\d[\d,]*\b")),
-    (re.compile(r"^\s*when\b|\bwhat (?:year|date|day|month)\b", re.I),
+    (0.08, re.compile(r"^\s*when\b|\bwhat (?:year|date|day|month)\b", re.I),
      re.compile(r"\b(?:19|20)\d{2}\b|\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.? \d|"
                 r"\b(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|yesterday|last week)\b", re.I)),
-    (re.compile(r"^\s*who\b|\bwhich (?:person|company|firm|outlet)\b", re.I),
+    (0.08, re.compile(r"^\s*who\b|\bwhich (?:person|company|firm|outlet)\b", re.I),
      re.compile(r"\b[A-Z][a-z]+(?: [A-Z][a-z]+)+\b")),
 ]
 
@@ -41,26 +44,36 @@ class ExtractiveBackend(AnswerBackend):
         for i, sentence in enumerate(self.select(question, passages, max_sentences)):
             yield ("" if i == 0 else " ") + f"{_as_sentence(sentence.text)} [{sentence.passage + 1}]"
 
-    def select(self, question: str, passages: Sequence[Hit], max_sentences: int = 3):
-        scored = [s for s in self.context.scorer.sentences(question, list(passages)) if _answer_like(s.text)]
-        if not scored:
+    def select(self, question: str, passages: Sequence[Hit], max_sentences: int = 3) -> list[ScoredSentence]:
+        """The answer sentences, best first; a sentence leaning on the one before it brings that one along."""
+        everything = self.context.scorer.sentences(question, list(passages))
+        previous = {id(b): a for a, b in zip(everything, everything[1:]) if a.passage == b.passage}
+        wanted = [(bonus, answer) for bonus, asks, answer in _ANSWER_TYPES if asks.search(question)]
+        asks_why = bool(_ANSWER_TYPES[0][1].search(question))
+
+        def value(s: ScoredSentence) -> float:
+            own = s.score
+            if asks_why and id(s) in previous:
+                # The reason tends to follow the sentence that states the event asked about.
+                own = max(own, (own + previous[id(s)].score) / 2)
+            typed = max((bonus for bonus, answer in wanted if answer.search(s.text)), default=0.0)
+            return own + typed + 0.05 / (s.passage + 1)  # better-ranked passages first among equals
+
+        ranked = sorted((s for s in everything if _answer_like(s.text)), key=lambda s: -value(s))
+        if not ranked:
             return []
-        wanted = [answer for asks, answer in _ANSWER_TYPES if asks.search(question)]
-
-        def value(s) -> float:
-            typed = TYPE_BONUS if any(w.search(s.text) for w in wanted) else 0.0
-            return s.score + typed + 0.05 / (s.passage + 1)  # better-ranked passages first among equals
-
-        ranked = sorted(scored, key=lambda s: -value(s))
         best = value(ranked[0])
-        chosen = [ranked[0]]
-        for s in ranked[1:]:
+        chosen: list[ScoredSentence] = []
+        for s in ranked:
             if len(chosen) >= max_sentences or value(s) < CLOSE_TO_BEST * best:
                 break
             if any(_overlap(s.text, c.text) > REDUNDANT for c in chosen):
                 continue
+            before = previous.get(id(s))
+            if _LEANS_BACK.match(s.text) and before is not None and before not in chosen and _answer_like(before.text):
+                chosen.append(before)  # "It comes after..." needs the sentence that says what "it" is
             chosen.append(s)
-        return chosen
+        return chosen[: max_sentences + 1]
 
 
 def _answer_like(text: str) -> bool:

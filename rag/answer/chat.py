@@ -1,0 +1,68 @@
+"""What the two generative backends share: the grounded prompt, follow-up rewriting, generation options.
+
+A subclass only says how to send chat messages to its model (``chat``). The model's reply is raw
+text with [n] markers; ``rag.cite`` verifies it afterwards, so nothing here trusts the model.
+
+Options (``BackendContext.options``) read here, for both backends:
+
+- ``llm_max_tokens``: most tokens an answer may have (default 256).
+- ``llm_temperature``: sampling temperature (default 0.0: the same question gives the same answer).
+"""
+from __future__ import annotations
+
+import re
+from abc import abstractmethod
+from collections.abc import Iterator, Sequence
+
+from ..prompts import answer_messages, rewrite_messages
+from ..types import Hit, Turn
+from .base import AnswerBackend, BackendContext
+
+MAX_TOKENS = 256
+REWRITE_MAX_TOKENS = 64
+MAX_REWRITE_CHARS = 300
+_REWRITE_LABEL = re.compile(r"^(?:rewritten|standalone)?\s*question\s*:\s*", re.IGNORECASE)
+
+
+class ChatBackend(AnswerBackend):
+    """A backend that answers through a chat-completion model."""
+
+    streams_tokens = True
+
+    def __init__(self, context: BackendContext):
+        super().__init__(context)
+        self.max_tokens = int(context.options.get("llm_max_tokens", MAX_TOKENS))
+        self.temperature = float(context.options.get("llm_temperature", 0.0))
+
+    @abstractmethod
+    def chat(self, messages: list[dict[str, str]], *, max_tokens: int, stream: bool) -> Iterator[str]:
+        """Yield the model's reply to ``messages``: token pieces when ``stream``, else the whole reply once."""
+
+    def generate(self, question: str, passages: Sequence[Hit], history: Sequence[Turn] = ()) -> Iterator[str]:
+        # ``history`` is not sent: ``question`` was already rewritten to stand alone, and earlier answers
+        # cite other passages under the same numbers.
+        messages = answer_messages(question, self.fit(question, passages))
+        yield from self.chat(messages, max_tokens=self.max_tokens, stream=True)
+
+    def fit(self, question: str, passages: Sequence[Hit]) -> Sequence[Hit]:
+        """The passages that fit the model's context; all of them unless a backend knows its limit."""
+        return passages
+
+    def rewrite(self, question: str, history: Sequence[Turn]) -> str:
+        """Ask the model for a standalone question; the base heuristic when the call or its reply fails."""
+        if not history:
+            return question
+        try:
+            reply = "".join(self.chat(rewrite_messages(question, history), max_tokens=REWRITE_MAX_TOKENS, stream=False))
+        except Exception:  # noqa: BLE001 - any failure of an optional model call must not fail the question
+            reply = ""
+        return clean_rewrite(reply) or super().rewrite(question, history)
+
+
+def clean_rewrite(reply: str) -> str:
+    """The question in a rewriter's reply, or "" when the reply is not usable as one."""
+    line = next((ln.strip() for ln in reply.splitlines() if ln.strip()), "")
+    line = _REWRITE_LABEL.sub("", line).strip().strip("\"'`“”").strip()
+    if len(line) > MAX_REWRITE_CHARS or not re.search(r"\w{2}", line):
+        return ""
+    return line

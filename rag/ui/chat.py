@@ -1,0 +1,114 @@
+"""The conversation: past turns with their sources, a new answer as it is produced, and the toolbar."""
+from __future__ import annotations
+
+from datetime import datetime
+
+import streamlit as st
+
+from ..ask import Newsdesk
+from ..errors import NewsdeskError
+from ..indexing import IndexStats
+from ..types import Answer, Citation, Hit
+from .highlight import (answer_html, article_html, block, escape, nice_date, passage_html, question_html,
+                        source_head_html)
+from .transcript import conversation_markdown
+from .turns import AskOptions, ChatTurn, article_texts, history_of, listed
+
+
+def page(desk: Newsdesk, summary: IndexStats, options: AskOptions) -> None:
+    """The chat page: header, history, the question box, and the new-conversation and download buttons."""
+    turns: list[ChatTurn] = st.session_state.setdefault("turns", [])
+    st.title("Newsdesk")
+    dates = f", {nice_date(summary.first_date)} to {nice_date(summary.last_date)}" if summary.first_date else ""
+    st.caption(f"Answers from {summary.articles:,} articles by {len(summary.sources):,} sources{dates}. "
+               "Every answer cites the articles it comes from.")
+    toolbar = st.container(horizontal=True)
+    if not turns:
+        with st.chat_message("assistant"):
+            st.markdown("Ask me about the news in these articles. I answer with sentences from the articles and "
+                        "number my sources; follow-up questions such as *How did they react?* continue the "
+                        "conversation.")
+    for i, turn in enumerate(turns):
+        show_turn(turn, i)
+    question = st.chat_input("Ask about the news…")
+    if question and question.strip():
+        turn = answer_new(desk, question.strip(), options, turns)
+        if turn:
+            turns.append(turn)
+    if not turns:
+        return
+    with toolbar:
+        st.button("New conversation", icon=":material/add_comment:", on_click=_new_conversation)
+        st.download_button("Download as Markdown", conversation_markdown(turns, str(desk.index_dir)),
+                           file_name=f"newsdesk-{datetime.now():%Y%m%d-%H%M}.md", mime="text/markdown",
+                           icon=":material/download:", on_click="ignore")
+
+
+def show_turn(turn: ChatTurn, i: int) -> None:
+    with st.chat_message("user"):
+        st.markdown(question_html(turn.question), unsafe_allow_html=True)
+    with st.chat_message("assistant"):
+        show_answer(turn, i)
+
+
+def answer_new(desk: Newsdesk, question: str, options: AskOptions, turns: list[ChatTurn]) -> ChatTurn | None:
+    """Ask, showing the text as it comes; then the checked answer with its sources. None after an error."""
+    with st.chat_message("user"):
+        st.markdown(question_html(question), unsafe_allow_html=True)
+    with st.chat_message("assistant"):
+        slot = st.empty()
+        slot.caption("Searching the articles…")
+        text, answer = "", None
+        try:
+            for piece in desk.stream(question, history=history_of(turns), **options.as_kwargs()):
+                if isinstance(piece, Answer):
+                    answer = piece
+                else:
+                    text += piece
+                    slot.markdown(answer_html(text + " ▌"), unsafe_allow_html=True)
+        except NewsdeskError as err:
+            slot.error(str(err))
+            return None
+        turn = ChatTurn(question, answer, options, article_texts(desk.index, listed(answer)))
+        with slot.container():
+            show_answer(turn, len(turns))
+        return turn
+
+
+def show_answer(turn: ChatTurn, i: int) -> None:
+    """The answer with linked [n] markers, how it was found (on demand), and its numbered sources."""
+    answer = turn.answer
+    st.markdown(answer_html(answer.text, i, answer.citations), unsafe_allow_html=True)
+    if answer.abstained:
+        st.markdown(block("nd-abstain", "None of the passages found answers this question"
+                          + (": the closest are below." if answer.passages else ".")), unsafe_allow_html=True)
+    with st.expander("How this was answered", icon=":material/manage_search:", type="compact"):
+        st.markdown(block("nd-meta", "Searched for: " + escape(answer.retrieval_query)), unsafe_allow_html=True)
+        st.caption(f"{answer.backend} backend · {len(answer.passages)} passages read · "
+                   f"{answer.latency_ms:,.0f} ms · {turn.options.describe()}")
+        for note in answer.notes:
+            st.markdown(block("nd-meta", escape(note)), unsafe_allow_html=True)
+    if listed(answer):
+        st.markdown(block("nd-label", "Closest sources" if answer.abstained else "Sources"), unsafe_allow_html=True)
+    if answer.abstained:
+        for n, hit in enumerate(answer.passages, 1):
+            show_source(turn, i, n, hit, None)
+    for citation in answer.citations:
+        show_source(turn, i, citation.n, citation.hit, citation)
+
+
+def show_source(turn: ChatTurn, i: int, n: int, hit: Hit, citation: Citation | None) -> None:
+    """Title, source, date and link; the passage with the cited sentence marked; the whole article on demand."""
+    with st.container(border=True):
+        st.markdown(source_head_html(hit, n, i), unsafe_allow_html=True)
+        st.markdown(passage_html(hit, citation), unsafe_allow_html=True)
+        if citation and not citation.verified:
+            st.caption("This citation could not be fully checked against the passage.")
+        article = turn.articles.get(hit.article_id)
+        if article:
+            with st.expander("Read the whole article", icon=":material/article:"):
+                st.markdown(article_html(article, hit, citation), unsafe_allow_html=True)
+
+
+def _new_conversation() -> None:
+    st.session_state.turns = []

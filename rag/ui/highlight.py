@@ -1,0 +1,124 @@
+"""Article text as safe HTML with highlighted spans.
+
+Article text is untrusted: every piece is ``html.escape``d before any tag is added, so markup or
+script inside an article always shows as text. Each result is one line wrapped in a ``<div>``:
+Markdown takes such a block as raw HTML, so ``*``, ``$`` or ``#`` in an article are not read as
+formatting either. Line and paragraph breaks become tags (a blank line would end the block).
+"""
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date
+
+from ..types import Citation, Hit
+
+_MARKER = re.compile(r"\[(\d+)\]")
+
+
+@dataclass(frozen=True)
+class Span:
+    """Characters ``start:end`` of a text, to be wrapped in ``<mark class="css">``."""
+
+    start: int
+    end: int
+    css: str
+
+
+def escape(text: str) -> str:
+    """Plain text as HTML on one line: escaped, line breaks as ``<br>``."""
+    text = html.escape(text.replace("\r\n", "\n").replace("\r", "\n"), quote=False)
+    text = re.sub(r"\n\s*\n\s*", '<span class="nd-gap"></span>', text)  # a paragraph break, not a blank line
+    return text.replace("\n", "<br>")
+
+
+def marked(text: str, spans: Iterable[Span] = ()) -> str:
+    """``text`` escaped, with each span wrapped in a ``<mark>``; spans may nest, an inner one is cut to its outer one."""
+    ordered = sorted((s for s in spans if 0 <= s.start < s.end), key=lambda s: (s.start, -s.end))
+    out: list[str] = []
+    open_ends: list[int] = []
+    pos = 0
+
+    def close_until(limit: int) -> None:
+        nonlocal pos
+        while open_ends and open_ends[-1] <= limit:
+            end = open_ends.pop()
+            out.append(escape(text[pos:end]) + "</mark>")
+            pos = end
+
+    for span in ordered:
+        close_until(span.start)
+        start = max(span.start, pos)
+        end = min(span.end, open_ends[-1] if open_ends else len(text))
+        if start >= end:
+            continue
+        out.append(escape(text[pos:start]) + f'<mark class="{span.css}">')
+        open_ends.append(end)
+        pos = start
+    close_until(len(text))
+    out.append(escape(text[pos:]))
+    return "".join(out)
+
+
+def block(css: str, inner_html: str) -> str:
+    """One ``<div>`` line: st.markdown(..., unsafe_allow_html=True) renders it as HTML, not Markdown."""
+    return f'<div class="{css}">{inner_html}</div>'
+
+
+def anchor(turn: int, n: int) -> str:
+    """The element id of source ``n`` of the ``turn``-th answer: what its ``[n]`` marker links to."""
+    return f"nd-{turn}-{n}"
+
+
+def answer_html(text: str, turn: int | None = None, citations: Sequence[Citation] = ()) -> str:
+    """Answer text with each ``[n]`` marker as a link to source ``n`` below it (plain while streaming)."""
+    titles = {c.n: c.hit.title for c in citations}
+
+    def link(match: re.Match) -> str:
+        n = int(match.group(1))
+        if turn is None or n not in titles:
+            return f'<span class="nd-cite">{match.group(0)}</span>'
+        title = html.escape(titles[n], quote=True)
+        return f'<a class="nd-cite" href="#{anchor(turn, n)}" title="{title}">{match.group(0)}</a>'
+
+    return block("nd-answer", _MARKER.sub(link, escape(text)))
+
+
+def passage_html(hit: Hit, citation: Citation | None = None) -> str:
+    """The passage, with the cited sentence highlighted."""
+    spans = [Span(citation.quote_start, citation.quote_end, "nd-quote")] if citation else []
+    return block("nd-passage-text", marked(hit.text, spans))
+
+
+def article_html(article_text: str, hit: Hit, citation: Citation | None = None) -> str:
+    """The whole article, with the passage and, inside it, the cited sentence highlighted."""
+    spans = [Span(hit.start, hit.end, "nd-passage")]
+    if citation:
+        spans.append(Span(hit.start + citation.quote_start, hit.start + citation.quote_end, "nd-quote"))
+    return block("nd-article", marked(article_text, spans))
+
+
+def source_head_html(hit: Hit, n: int, turn: int) -> str:
+    """Number, title (a link when the article has a web address), source and date of a source."""
+    title = html.escape(hit.title or hit.article_id, quote=False)
+    if safe_url(hit.url):
+        title = f'<a href="{html.escape(hit.url, quote=True)}" target="_blank" rel="noopener noreferrer">{title}</a>'
+    meta = " · ".join(html.escape(part, quote=False) for part in (hit.source or "Unknown source",
+                                                                    nice_date(hit.published)))
+    return (f'<div class="nd-source-head" id="{anchor(turn, n)}"><span class="nd-n">{n}</span>'
+            f'<div><div class="nd-title">{title}</div><div class="nd-meta">{meta}</div></div></div>')
+
+
+def question_html(question: str) -> str:
+    return block("nd-question", escape(question))
+
+
+def nice_date(day: date | None) -> str:
+    return f"{day.day} {day:%b %Y}" if day else "undated"
+
+
+def safe_url(url: str) -> bool:
+    """Only web addresses become links (never ``javascript:`` and the like)."""
+    return url.lower().startswith(("http://", "https://"))

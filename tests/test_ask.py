@@ -1,0 +1,97 @@
+"""Cited answers from the sample index: hybrid retrieval, filters, abstention, time, follow-ups."""
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from conftest import SEED_ID
+
+from rag.retrieve import Filters, retrieve
+from rag.timeparse import parse_time
+from rag.types import Turn
+
+MARKER = re.compile(r"\[(\d+)\]")
+
+
+def assert_citations_resolve(answer):
+    numbers = {int(n) for n in MARKER.findall(answer.text)}
+    assert numbers == {c.n for c in answer.citations}
+    shown = {h.chunk_id for h in answer.passages}
+    for c in answer.citations:
+        assert c.hit.chunk_id in shown
+        assert c.hit.text[c.quote_start:c.quote_end] == c.quote
+
+
+def test_seed_question_is_answered_from_the_seed_article(desk):
+    answer = desk.ask("Why did Microsoft drop Twitter?")
+    assert not answer.abstained
+    assert SEED_ID in {c.hit.article_id for c in answer.citations}
+    assert re.search(r"charg\w+ (businesses|companies)? ?(to access|for (access to )?(the )?data)", answer.text), answer.text
+    assert_citations_resolve(answer)
+
+
+def test_absent_topic_abstains_with_closest_sources(desk):
+    answer = desk.ask("Who won the 2018 World Cup?")
+    assert answer.abstained
+    assert answer.citations == [] and answer.passages
+    assert "do not cover" in answer.text
+
+
+def test_exact_rare_term_is_found_through_bm25(desk):
+    retrieval = desk.retrieve("ConsultMyApp")
+    top = retrieval.hits[0]
+    assert top.article_id == SEED_ID and "ConsultMyApp" in top.text
+    assert top.lexical_score > 0
+    answer = desk.ask("Who runs ConsultMyApp?")
+    assert "Mike Rhodes" in answer.text
+    assert_citations_resolve(answer)
+
+
+def test_source_and_date_filters_apply_inside_retrieval(desk):
+    only_seed_source = desk.retrieve("Twitter data", k=5, sources=["Beautiful Virgin Islands"])
+    assert only_seed_source.hits and {h.source for h in only_seed_source.hits} == {"Beautiful Virgin Islands"}
+    window = desk.retrieve("Twitter", k=8, since=date(2025, 2, 15), until=date(2025, 2, 20))
+    assert window.hits
+    assert all(date(2025, 2, 15) <= h.published <= date(2025, 2, 20) for h in window.hits)
+    assert desk.retrieve("Twitter", sources=["No Such Outlet"]).hits == []
+
+
+def test_passages_are_diverse(desk):
+    hits = desk.retrieve("Twitter", k=8).hits
+    per_article = {}
+    for h in hits:
+        per_article[h.article_id] = per_article.get(h.article_id, 0) + 1
+    assert max(per_article.values()) <= desk.retrieve_settings.max_per_article
+    assert len({h.chunk_id for h in hits}) == len(hits)
+
+
+def test_time_phrase_favours_the_asked_dates():
+    as_of = date(2025, 2, 28)
+    february = parse_time("What happened in February 2025?", as_of)
+    assert (february.start, february.end) == (date(2025, 2, 1), date(2025, 2, 28))
+    week = parse_time("What did Musk say this week?", as_of)
+    assert week.start == date(2025, 2, 24) and week.end == as_of
+    assert parse_time("latest news on Twitter", as_of).recent
+    assert parse_time("Why did Microsoft drop Twitter?", as_of) is None
+    assert week.score(date(2025, 2, 25), as_of) > week.score(date(2025, 1, 2), as_of) > 0
+    assert week.score(None, as_of) == 0.5  # undated articles are not thrown away
+
+
+def test_as_of_changes_what_latest_means(desk):
+    recent = desk.retrieve("latest on Microsoft and OpenAI", k=5, as_of=date(2025, 3, 1)).hits
+    older = desk.retrieve("latest on Microsoft and OpenAI", k=5, as_of=date(2023, 2, 1)).hits
+    assert recent[0].published.year == 2025
+    assert older[0].published.year == 2023
+
+
+def test_follow_up_uses_the_conversation(desk):
+    first = desk.ask("Why did Microsoft drop Twitter?")
+    follow = desk.ask("How did Musk react?", history=[Turn(first.question, first.text)])
+    assert "Microsoft" in follow.retrieval_query
+    assert re.search(r"sue|lawsuit", follow.text, re.I), follow.text
+    assert_citations_resolve(follow)
+
+
+def test_retrieve_with_empty_filters_result(desk):
+    result = retrieve(desk.index, desk.embedder, "Twitter", filters=Filters(since=date(2031, 1, 1)))
+    assert result.hits == []
