@@ -12,6 +12,7 @@ from datetime import date
 from pathlib import Path
 
 from .answer import BackendContext, get_backend
+from .answer_types import expected_answers
 from .cite import check_citations
 from .config import AnswerSettings, RetrieveSettings, default_index_dir
 from .embed import get_embedder, resolve_model
@@ -25,13 +26,24 @@ from .types import Answer, Hit, Turn
 
 @dataclass(frozen=True)
 class Evidence:
-    """Whether the passages can answer: the best passage similarity and how much of the question they cover."""
+    """Whether the passages can answer the question.
+
+    ``best_similarity``: cosine of the best passage; ``coverage``: IDF-weighted share of the question's
+    terms found in the passages; ``answer_support``: the best such share within one sentence (and its
+    neighbours) that also holds the kind of answer asked for (a figure for "how much", a date for "when").
+    """
 
     best_similarity: float
     coverage: float
+    answer_support: float
 
     def sufficient(self, settings: AnswerSettings) -> bool:
-        return self.best_similarity >= settings.min_similarity and self.coverage >= settings.min_coverage
+        return (self.best_similarity >= settings.min_similarity and self.coverage >= settings.min_coverage
+                and self.answer_support >= settings.min_answer_support)
+
+    def __str__(self) -> str:
+        return (f"similarity {self.best_similarity:.2f}, coverage {self.coverage:.2f}, "
+                f"answer support {self.answer_support:.2f}")
 
 
 class Newsdesk:
@@ -83,8 +95,12 @@ class Newsdesk:
 
     def evidence(self, question: str, hits: Sequence[Hit]) -> Evidence:
         if not hits:
-            return Evidence(0.0, 0.0)
-        return Evidence(max(h.dense_score for h in hits), self.scorer.coverage(question, list(hits)))
+            return Evidence(0.0, 0.0, 0.0)
+        kinds = [pattern for _, pattern in expected_answers(question)]
+        typed = [s.lexical for s in self.scorer.sentences(question, list(hits))
+                 if all(kind.search(s.text) for kind in kinds)]
+        return Evidence(max(h.dense_score for h in hits), self.scorer.coverage(question, list(hits)),
+                        max(typed, default=0.0))
 
     def ask(self, question: str, **options) -> Answer:
         """Answer ``question``; options as for ``stream``."""
@@ -112,8 +128,7 @@ class Newsdesk:
         if not evidence.sufficient(self.answer_settings):
             yield NOT_COVERED
             yield self._answer(question, query, NOT_COVERED, True, [], hits, generator.name, started,
-                               notes + [f"evidence too weak: similarity {evidence.best_similarity:.2f}, "
-                                        f"coverage {evidence.coverage:.2f}"])
+                               notes + [f"evidence too weak: {evidence}"])
             return
         pieces = []
         for piece in generator.generate(question if query == question else query, hits, history):

@@ -70,7 +70,7 @@ def _progress_bar():
 def _print_report(report, verb: str) -> None:
     click.echo(f"{verb} {report.index_dir}: {report.articles} articles, {report.chunks} chunks "
                f"({report.embedded} embedded, {report.reused} reused) in {report.seconds:.1f}s")
-    if report.added or report.unchanged:
+    if verb == "updated" and (report.added or report.unchanged):
         click.echo(f"  new or changed articles: {report.added}, unchanged: {report.unchanged}")
     if report.removed:
         click.echo(f"  removed articles: {report.removed}")

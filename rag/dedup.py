@@ -29,7 +29,8 @@ def find_duplicates(
     shingles: dict[str, set[str]] = {}
     for article in articles:
         if article.content_hash in by_hash:
-            duplicates.append(Duplicate(article.id, by_hash[article.content_hash], article.path, "exact"))
+            duplicates.append(Duplicate(article.id, by_hash[article.content_hash], article.path, "exact",
+                                        article.title, article.url))
             continue
         grams = _shingles(article.text)
         signature = MinHash(num_perm=settings.num_perm, seed=1)
@@ -40,7 +41,8 @@ def find_duplicates(
             if sim >= settings.near_threshold and sim > best_sim:
                 best, best_sim = other, sim
         if best is not None:
-            duplicates.append(Duplicate(article.id, best, article.path, f"near (jaccard {best_sim:.2f})"))
+            duplicates.append(Duplicate(article.id, best, article.path, f"near (jaccard {best_sim:.2f})",
+                                        article.title, article.url))
             continue
         by_hash[article.content_hash] = article.id
         if article.id not in shingles:

@@ -44,7 +44,7 @@ CREATE TABLE articles (
 CREATE TABLE chunks (
     row INTEGER PRIMARY KEY, id TEXT UNIQUE NOT NULL, article_row INTEGER NOT NULL REFERENCES articles(row),
     ordinal INTEGER, start INTEGER, end INTEGER, n_tokens INTEGER, embed_key TEXT);
-CREATE TABLE duplicates (article_id TEXT, kept_id TEXT, path TEXT, reason TEXT);
+CREATE TABLE duplicates (article_id TEXT, kept_id TEXT, path TEXT, reason TEXT, title TEXT, url TEXT);
 CREATE TABLE problems (path TEXT, reason TEXT);
 """
 
@@ -75,7 +75,8 @@ class Index:
                 "SELECT id, title, text, source, published, url, author, category, path, content_hash "
                 "FROM articles ORDER BY row")]
             rows = db.execute("SELECT id, article_row, start, end, embed_key FROM chunks ORDER BY row").fetchall()
-            self.duplicates = [Duplicate(*r) for r in db.execute("SELECT * FROM duplicates")]
+            self.duplicates = [Duplicate(*r) for r in db.execute(
+                "SELECT article_id, kept_id, path, reason, title, url FROM duplicates")]
             self.problems = [Problem(*r) for r in db.execute("SELECT * FROM problems")]
         finally:
             db.close()
@@ -230,8 +231,8 @@ def _write_sqlite(path: Path, contents: IndexContents) -> None:
             [(i, c.id, rows[c.article_id], c.ordinal, c.start, c.end, c.n_tokens, key)
              for i, (c, key) in enumerate(zip(contents.chunks, contents.embed_keys))],
         )
-        db.executemany("INSERT INTO duplicates VALUES (?,?,?,?)",
-                       [(d.article_id, d.kept_id, d.path, d.reason) for d in contents.duplicates])
+        db.executemany("INSERT INTO duplicates VALUES (?,?,?,?,?,?)",
+                       [(d.article_id, d.kept_id, d.path, d.reason, d.title, d.url) for d in contents.duplicates])
         db.executemany("INSERT INTO problems VALUES (?,?)", [(p.path, p.reason) for p in contents.problems])
         db.commit()
     finally:

@@ -60,6 +60,8 @@ class Duplicate:
     kept_id: str
     path: str
     reason: str  # "exact" or "near (jaccard 0.87)"
+    title: str = ""  # kept so evidence naming the dropped copy by title or url finds the kept one
+    url: str = ""
 
 
 @dataclass(frozen=True)

@@ -122,8 +122,8 @@ def _recomputed(records: list[dict]) -> dict:
     for key in ("hits@1", "hits@4", "hits@5", "hits@10", "mrr@10", "fact_hits@10", "answer_em", "answer_f1",
                 "answer_contains"):
         summary[key] = mean([r["scores"][key] for r in records])
-    summary["abstain_precision"] = (sum(not r["answerable"] for r in abstained) / len(abstained)) if abstained else None
-    summary["abstain_recall"] = (sum(r["abstained"] for r in unanswerable) / len(unanswerable)) if unanswerable else None
+    summary["abstain_precision"] = sum(not r["answerable"] for r in abstained) / len(abstained) if abstained else None
+    summary["abstain_recall"] = sum(r["abstained"] for r in unanswerable) / len(unanswerable) if unanswerable else None
     summary["citation_precision"] = sum(c["from_evidence"] for c in judged) / len(judged) if judged else None
     summary["citation_support"] = sum(c["verified"] for c in citations) / len(citations) if citations else None
     summary["latency_p50_ms"] = percentile(latencies, 50)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Sequence
 
+from ..answer_types import ASKS_WHY, expected_answers
 from ..support import ScoredSentence
 from ..types import Hit, Turn
 from .base import AnswerBackend
@@ -19,21 +20,6 @@ CLOSE_TO_BEST = 0.85  # a further sentence must score at least this share of the
 REDUNDANT = 0.8  # word overlap above which a sentence repeats one already chosen
 _LEANS_BACK = re.compile(r"^[\"'“‘]?(it|this|that|these|those|he|she|they|his|her|their|the move|the decision)\b", re.I)
 
-# Question word -> what an answer sentence to it usually contains, and the bonus such a sentence gets.
-# A general QA prior, not tuned per question. "Why" weighs most: the sentence closest to a why-question
-# usually restates its premise ("Microsoft dropped Twitter") rather than giving the reason.
-_ANSWER_TYPES = [
-    (0.15, re.compile(r"^\s*why\b|\bwhat (?:was|is) the reason\b|\bwhat (?:led|prompted|caused)\b", re.I),
-     re.compile(r"\b(because|after|due to|as a result|in response|following|since|so that|reason|amid|"
-                r"comes after|blamed|led to|prompted)\b", re.I)),
-    (0.08, re.compile(r"\bhow (?:much|many)\b|\bwhat (?:price|percentage|share|figure|amount|number)\b|\bcost\b", re.I),
-     re.compile(r"[$£€]\s?\d|\d+(?:\.\d+)?\s?(?:%|per ?cent|bn|billion|million|m\b)|\b\d[\d,]*\b")),
-    (0.08, re.compile(r"^\s*when\b|\bwhat (?:year|date|day|month)\b", re.I),
-     re.compile(r"\b(?:19|20)\d{2}\b|\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.? \d|"
-                r"\b(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|yesterday|last week)\b", re.I)),
-    (0.08, re.compile(r"^\s*who\b|\bwhich (?:person|company|firm|outlet)\b", re.I),
-     re.compile(r"\b[A-Z][a-z]+(?: [A-Z][a-z]+)+\b")),
-]
 
 class ExtractiveBackend(AnswerBackend):
     name = "extractive"
@@ -48,8 +34,8 @@ class ExtractiveBackend(AnswerBackend):
         """The answer sentences, best first; a sentence leaning on the one before it brings that one along."""
         everything = self.context.scorer.sentences(question, list(passages))
         previous = {id(b): a for a, b in zip(everything, everything[1:]) if a.passage == b.passage}
-        wanted = [(bonus, answer) for bonus, asks, answer in _ANSWER_TYPES if asks.search(question)]
-        asks_why = bool(_ANSWER_TYPES[0][1].search(question))
+        wanted = expected_answers(question)
+        asks_why = bool(ASKS_WHY.search(question))
 
         def value(s: ScoredSentence) -> float:
             own = s.score

@@ -99,8 +99,14 @@ class EvidenceMatcher:
                 self._by_url.setdefault(_url_key(article.url), article.id)
             if article.title:
                 self._by_title.setdefault(_title_key(article.title), article.id)
+        for dropped in index.duplicates:  # evidence may name the copy that was left out
+            if dropped.url:
+                self._by_url.setdefault(_url_key(dropped.url), dropped.kept_id)
+            if dropped.title:
+                self._by_title.setdefault(_title_key(dropped.title), dropped.kept_id)
 
     def match(self, evidence: Evidence) -> str | None:
+        """The id of the indexed article ``evidence`` names, or None when it names none."""
         if evidence.doc_id:
             kept = self._index.kept_copy(evidence.doc_id)
             if kept in self._ids:

@@ -23,16 +23,16 @@ def page(desk: Newsdesk, summary: IndexStats, options: AskOptions) -> None:
     st.caption(f"Answers from {summary.articles:,} articles by {len(summary.sources):,} sources{dates}. "
                "Every answer cites the articles it comes from.")
     toolbar = st.container(horizontal=True)
-    if not turns:
+    question = (st.chat_input("Ask about the news…") or "").strip()  # pinned to the bottom wherever it is called
+    if not turns and not question:
         with st.chat_message("assistant"):
             st.markdown("Ask me about the news in these articles. I answer with sentences from the articles and "
                         "number my sources; follow-up questions such as *How did they react?* continue the "
                         "conversation.")
     for i, turn in enumerate(turns):
         show_turn(turn, i)
-    question = st.chat_input("Ask about the news…")
-    if question and question.strip():
-        turn = answer_new(desk, question.strip(), options, turns)
+    if question:
+        turn = answer_new(desk, question, options, turns)
         if turn:
             turns.append(turn)
     if not turns:

@@ -1,0 +1,179 @@
+"""The Streamlit chat, driven through streamlit.testing's AppTest on real indexes, models and backends."""
+from __future__ import annotations
+
+import html
+from pathlib import Path
+
+import pytest
+from conftest import ROOT, SEED_ID, write
+
+from rag.prompts import NOT_COVERED
+from rag.types import Citation, Hit
+from rag.ui.highlight import Span, answer_html, article_html, marked, passage_html
+from rag.ui.transcript import conversation_markdown
+
+APP = str(ROOT / "app.py")
+SEED_QUESTION = "Why did Microsoft drop Twitter?"
+SEED_TITLE = "Elon Musk threatens to sue Microsoft claiming it used Twitter data without permission"
+MARKUP_ARTICLE = """# Harbour council approves new winter ferry timetable
+
+The harbour council approved a new winter ferry timetable on Tuesday after months of complaints from island commuters.
+
+Councillors said the <b>bold</b> change adds two early sailings. A notice on the council website read <script>alert(1)</script> before it was corrected.
+
+The new timetable starts on 1 December and costs the council an extra $40,000 a year in crew wages, up from $30,000.
+"""
+
+
+def app(index_dir: Path, monkeypatch) -> "AppTest":
+    from streamlit.testing.v1 import AppTest
+
+    monkeypatch.setenv("RAG_INDEX_DIR", str(index_dir))
+    # The first run of a session loads the embedding model: allow for it on a slow machine.
+    return AppTest.from_file(APP, default_timeout=180).run()
+
+
+def ask(at, question: str):
+    at.chat_input[0].set_value(question).run()
+    assert not at.exception, at.exception
+    assert not at.error, [e.value for e in at.error]
+    return [m for m in at.chat_message if m.name == "assistant"][-1]
+
+
+def texts(block) -> list[str]:
+    return [m.value for m in block.markdown]
+
+
+@pytest.fixture
+def sample_app(sample_index_dir, monkeypatch):
+    at = app(sample_index_dir, monkeypatch)
+    assert not at.exception, at.exception
+    return at
+
+
+def test_seed_question_is_answered_with_a_cited_highlighted_passage(sample_app):
+    reply = ask(sample_app, SEED_QUESTION)
+    turn = sample_app.session_state["turns"][0]
+    cited = [c for c in turn.answer.citations if c.hit.article_id == SEED_ID]
+    assert not turn.answer.abstained and cited
+    shown = "\n".join(texts(reply))
+    assert f'<div class="nd-title">{SEED_TITLE}</div>' in shown
+    n = cited[0].n
+    assert f'href="#nd-0-{n}"' in shown and f'id="nd-0-{n}"' in shown  # the [n] marker leads to source n
+    quote = html.escape(cited[0].quote, quote=False)
+    assert f'<mark class="nd-quote">{quote}</mark>' in shown
+    assert any("Read the whole article" in e.label for e in reply.expander)
+    assert sample_app.download_button, "the conversation can be downloaded"
+
+
+def test_follow_up_uses_the_conversation(sample_app):
+    ask(sample_app, SEED_QUESTION)
+    reply = ask(sample_app, "How did Musk react?")
+    details = next(e for e in reply.expander if e.label == "How this was answered")
+    searched = " ".join(m.value for m in details.markdown)
+    assert "Why did Microsoft drop Twitter?" in searched and "How did Musk react?" in searched
+    passages = [v for v in texts(reply) if v.startswith('<div class="nd-passage-text">')]
+    assert any("threatened to sue" in p for p in passages), passages
+
+
+def test_source_filter_changes_the_sources(sample_app):
+    unfiltered = "\n".join(texts(ask(sample_app, SEED_QUESTION)))
+    assert "Beautiful Virgin Islands" in unfiltered
+    sample_app.sidebar.multiselect[0].set_value(["AdTech Insider Daily"]).run()
+    filtered = ask(sample_app, SEED_QUESTION)
+    heads = [v for v in texts(filtered) if v.startswith('<div class="nd-source-head"')]
+    assert heads and all("AdTech Insider Daily" in h for h in heads)
+    assert SEED_TITLE not in "\n".join(texts(filtered))
+
+
+def test_unanswerable_question_abstains_like_an_answer(sample_app):
+    reply = ask(sample_app, "What is the boiling point of liquid nitrogen on Neptune's moons?")
+    shown = "\n".join(texts(reply))
+    assert sample_app.session_state["turns"][0].answer.abstained
+    assert f'<div class="nd-answer">{NOT_COVERED}</div>' in shown
+    assert "Closest sources" in shown and '<div class="nd-source-head"' in shown
+
+
+def test_new_conversation_clears_the_chat(sample_app):
+    ask(sample_app, SEED_QUESTION)
+    next(b for b in sample_app.button if b.label == "New conversation").click().run()
+    assert sample_app.session_state["turns"] == []
+    assert not [m for m in sample_app.chat_message if m.name == "user"]
+
+
+def test_no_index_then_upload_shows_article_markup_as_text(tmp_path, monkeypatch):
+    index_dir = tmp_path / "index"
+    at = app(index_dir, monkeypatch)
+    assert any("No index yet" in m.value for m in at.markdown)
+    assert any(b.label.startswith("Build the index from") for b in at.button)
+    assert at.chat_input[0].disabled
+
+    at.sidebar.file_uploader[0].set_value([("ferry.md", MARKUP_ARTICLE.encode(), "text/markdown"),
+                                            ("notes.txt", b"", "text/plain")]).run()
+    next(b for b in at.sidebar.button if b.label == "Add to the index").click().run()
+    assert not at.exception, at.exception
+    assert any("1 new or changed articles" in s.value for s in at.success), [s.value for s in at.success]
+    assert any("notes.txt: empty file" in t.value for t in at.sidebar.text), "problems name the file and the reason"
+    uploads = list((tmp_path / "data" / "uploads").glob("*/ferry.md"))
+    assert len(uploads) == 1, "the upload is kept beside the index"
+
+    reply = ask(at, "What did the harbour council approve?")
+    shown = "\n".join(texts(reply))
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in shown and "&lt;b&gt;bold&lt;/b&gt;" in shown
+    everything = "\n".join(m.value for m in at.markdown)
+    assert "<script" not in everything and "<b>" not in everything
+
+
+def test_failed_rebuild_shows_the_error_and_keeps_the_index(tmp_path, monkeypatch):
+    index_dir = tmp_path / "index"
+    write(tmp_path / "articles", "ferry.md", MARKUP_ARTICLE)
+    from rag.indexing import build_index
+
+    build_index([tmp_path / "articles"], index_dir)
+    at = app(index_dir, monkeypatch)
+    at.sidebar.text_input(key="rebuild-folder").set_value(str(tmp_path / "missing")).run()
+    next(b for b in at.sidebar.button if b.label == "Rebuild").click().run()
+    assert not at.exception
+    assert [e.value for e in at.error] and at.error[0].value.endswith("missing: no such file or folder")
+    assert "Traceback" not in at.error[0].value
+    assert not any(b.label.startswith("Build the index") for b in at.button), "the old index still answers"
+
+
+def test_conversation_downloads_as_markdown_with_citations(sample_app):
+    ask(sample_app, SEED_QUESTION)
+    turns = sample_app.session_state["turns"]
+    text = conversation_markdown(turns)
+    answer = turns[0].answer
+    assert f"## 1. {SEED_QUESTION}" in text and answer.text in text
+    for c in answer.citations:
+        assert f"{c.n}. **{c.hit.title}**" in text and f"   > {' '.join(c.quote.split())}" in text
+
+
+def _hit(text: str, start: int = 0) -> Hit:
+    return Hit(chunk_id="a#0", article_id="a", title="<i>T</i>", source="S", published=None, url="javascript:x",
+               text=text, start=start, end=start + len(text), score=1.0)
+
+
+def test_highlighting_escapes_every_piece_of_article_text():
+    text = "A <b>x</b> said *this*. The $5 fee & <script>alert(1)</script> rose.\n\nNext."
+    cited = Citation(n=1, hit=_hit(text), quote="The $5 fee & <script>alert(1)</script> rose.",
+                     quote_start=text.index("The"), quote_end=text.index("\n"))
+    html_ = passage_html(cited.hit, cited)
+    assert "<script" not in html_ and "<b>" not in html_
+    assert '<mark class="nd-quote">The $5 fee &amp; &lt;script&gt;alert(1)&lt;/script&gt; rose.</mark>' in html_
+    assert "\n" not in html_, "one line, so Markdown leaves the HTML block alone"
+
+    article = "Intro <i>.\n" + text
+    whole = article_html(article, _hit(text, start=len("Intro <i>.\n")), cited)
+    assert whole.startswith('<div class="nd-article">Intro &lt;i&gt;.<br><mark class="nd-passage">A &lt;b&gt;')
+    assert '<mark class="nd-passage">' in whole and whole.count("</mark>") == 2
+
+    linked = answer_html("It rose. [1] See [2]", turn=3, citations=[cited])
+    assert '<a class="nd-cite" href="#nd-3-1" title="&lt;i&gt;T&lt;/i&gt;">[1]</a>' in linked
+    assert '<span class="nd-cite">[2]</span>' in linked  # no source 2: not a link
+
+
+def test_marked_nests_and_cuts_crossing_spans():
+    assert marked("abcdef", [Span(0, 4, "o"), Span(2, 6, "i")]) == 'ab'.join(
+        ['<mark class="o">', '<mark class="i">cd</mark></mark>ef'])
+    assert marked("a<b", [Span(1, 2, "q")]) == 'a<mark class="q">&lt;</mark>b'
