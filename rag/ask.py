@@ -131,7 +131,7 @@ class Newsdesk:
                                notes + [f"evidence too weak: {evidence}"])
             return
         pieces = []
-        for piece in generator.generate(question if query == question else query, hits, history):
+        for piece in generator.generate(question, hits, history):
             pieces.append(piece)
             yield piece
         checked = check_citations("".join(pieces), hits, self.scorer)

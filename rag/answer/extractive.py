@@ -27,12 +27,15 @@ class ExtractiveBackend(AnswerBackend):
 
     def generate(self, question: str, passages: Sequence[Hit], history: Sequence[Turn] = ()) -> Iterator[str]:
         max_sentences = int(self.context.options.get("max_sentences", 3))
-        for i, sentence in enumerate(self.select(question, passages, max_sentences)):
+        # Relevance is judged against the question with its conversation; the kind of answer by the question itself.
+        focus = self.rewrite(question, history) if history else question
+        for i, sentence in enumerate(self.select(question, passages, max_sentences, focus=focus)):
             yield ("" if i == 0 else " ") + f"{_as_sentence(sentence.text)} [{sentence.passage + 1}]"
 
-    def select(self, question: str, passages: Sequence[Hit], max_sentences: int = 3) -> list[ScoredSentence]:
+    def select(self, question: str, passages: Sequence[Hit], max_sentences: int = 3,
+               focus: str | None = None) -> list[ScoredSentence]:
         """The answer sentences, best first; a sentence leaning on the one before it brings that one along."""
-        everything = self.context.scorer.sentences(question, list(passages))
+        everything = self.context.scorer.sentences(focus or question, list(passages))
         previous = {id(b): a for a, b in zip(everything, everything[1:]) if a.passage == b.passage}
         wanted = expected_answers(question)
         asks_why = bool(ASKS_WHY.search(question))
