@@ -23,7 +23,7 @@ index: $(STAMP)
 	test -f index/CURRENT || $(VENV)/bin/rag index build data/articles --index index
 
 app: index
-	$(VENV)/bin/streamlit run app.py --server.headless true --browser.gatherUsageStats false
+	$(VENV)/bin/streamlit run app.py --server.headless true --browser.gatherUsageStats false --client.toolbarMode minimal
 
 test: $(STAMP)
 	bash .ci/browser-deps

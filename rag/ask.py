@@ -5,9 +5,11 @@ index when a rebuild made a new version live. ``ask`` is the one-call entry poin
 """
 from __future__ import annotations
 
+import re
+import threading
 import time
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 
@@ -15,7 +17,7 @@ from .answer import BackendContext, get_backend
 from .answer_types import expected_answers
 from .cite import check_citations
 from .config import AnswerSettings, RetrieveSettings, default_index_dir
-from .embed import get_embedder, resolve_model
+from .embed import Embedder, get_embedder, resolve_model
 from .errors import IndexIncompatibleError
 from .prompts import NOT_COVERED
 from .retrieve import Filters, Retrieval, retrieve
@@ -36,18 +38,30 @@ class Evidence:
     best_similarity: float
     coverage: float
     answer_support: float
+    missing_names: tuple[str, ...] = ()  # names and numbers of the question found in no passage
 
     def sufficient(self, settings: AnswerSettings) -> bool:
         return (self.best_similarity >= settings.min_similarity and self.coverage >= settings.min_coverage
-                and self.answer_support >= settings.min_answer_support)
+                and self.answer_support >= settings.min_answer_support and not self.missing_names)
 
     def __str__(self) -> str:
+        missing = f", not found: {', '.join(self.missing_names)}" if self.missing_names else ""
         return (f"similarity {self.best_similarity:.2f}, coverage {self.coverage:.2f}, "
-                f"answer support {self.answer_support:.2f}")
+                f"answer support {self.answer_support:.2f}{missing}")
+
+
+@dataclass
+class _Loaded:
+    """One index version with what is built on it. Swapped whole, so a question never mixes versions."""
+
+    index: Index
+    embedder: Embedder
+    scorer: SupportScorer
+    backends: dict = field(default_factory=dict)
 
 
 class Newsdesk:
-    """Questions over one index folder. Cheap to ask many times; safe to keep for a process."""
+    """Questions over one index folder. Cheap to ask many times; safe to share between threads."""
 
     def __init__(self, index_dir: str | Path | None = None, *, model: str | None = None,
                  retrieve_settings: RetrieveSettings = RetrieveSettings(),
@@ -57,50 +71,68 @@ class Newsdesk:
         self.answer_settings = answer_settings
         self.backend_options = backend_options or {}
         self._model = model
-        self._backends: dict[str, object] = {}
-        self._load()
+        self._lock = threading.Lock()
+        self._live = self._load()
 
-    def _load(self) -> None:
-        self.index: Index = open_index(self.index_dir)
-        if self._model and resolve_model(self._model)[0] != self.index.model:
+    def _load(self) -> _Loaded:
+        index = open_index(self.index_dir)
+        if self._model and resolve_model(self._model)[0] != index.model:
             raise IndexIncompatibleError(
-                f"index at {self.index_dir} was built with model '{self.index.model}', not "
+                f"index at {self.index_dir} was built with model '{index.model}', not "
                 f"'{resolve_model(self._model)[0]}'; rebuild it with: rag index build <articles> "
                 f"--index {self.index_dir} --model {self._model}"
             )
-        self.embedder = get_embedder(None if self.index.model == "all-MiniLM-L6-v2" else self.index.model)
-        self.scorer = SupportScorer(self.embedder, self.index.lexical)
-        self._backends.clear()
+        embedder = get_embedder(None if index.model == "all-MiniLM-L6-v2" else index.model)
+        return _Loaded(index, embedder, SupportScorer(embedder, index.lexical))
+
+    @property
+    def index(self) -> Index:
+        return self._live.index
+
+    @property
+    def embedder(self) -> Embedder:
+        return self._live.embedder
+
+    @property
+    def scorer(self) -> SupportScorer:
+        return self._live.scorer
 
     def refresh(self) -> bool:
         """Load the live version if a build replaced it since; True when it did."""
-        live = current_version(self.index_dir)
-        if live is not None and live != self.index.folder:
-            self._load()
-            return True
+        with self._lock:
+            live = current_version(self.index_dir)
+            if live is not None and live != self._live.index.folder:
+                self._live = self._load()
+                return True
         return False
 
-    def backend(self, name: str | None = None):
+    def backend(self, name: str | None = None, live: _Loaded | None = None):
+        """The answer backend ``name`` (default: the configured one), built once per index version."""
+        live = live or self._live
         name = name or self.answer_settings.backend
-        if name not in self._backends:
+        if name not in live.backends:
             options = {"max_sentences": self.answer_settings.max_sentences, **self.backend_options}
-            self._backends[name] = get_backend(name, BackendContext(self.scorer, options))
-        return self._backends[name]
+            live.backends[name] = get_backend(name, BackendContext(live.scorer, options))
+        return live.backends[name]
 
     def retrieve(self, query: str, *, k: int | None = None, sources: Sequence[str] = (),
-                 since: date | None = None, until: date | None = None, as_of: date | None = None) -> Retrieval:
+                 since: date | None = None, until: date | None = None, as_of: date | None = None,
+                 live: _Loaded | None = None) -> Retrieval:
+        live = live or self._live
         filters = Filters(tuple(sources), since, until)
-        return retrieve(self.index, self.embedder, query, k=k, filters=filters, as_of=as_of,
+        return retrieve(live.index, live.embedder, query, k=k, filters=filters, as_of=as_of,
                         settings=self.retrieve_settings)
 
-    def evidence(self, question: str, hits: Sequence[Hit]) -> Evidence:
+    def evidence(self, question: str, hits: Sequence[Hit], live: _Loaded | None = None) -> Evidence:
+        """How well ``hits`` can answer ``question`` (see ``Evidence``)."""
         if not hits:
             return Evidence(0.0, 0.0, 0.0)
+        scorer = (live or self._live).scorer
         kinds = [pattern for _, pattern in expected_answers(question)]
-        typed = [s.lexical for s in self.scorer.sentences(question, list(hits))
+        typed = [s.lexical for s in scorer.sentences(question, list(hits))
                  if all(kind.search(s.text) for kind in kinds)]
-        return Evidence(max(h.dense_score for h in hits), self.scorer.coverage(question, list(hits)),
-                        max(typed, default=0.0))
+        return Evidence(max(h.dense_score for h in hits), scorer.coverage(question, list(hits)),
+                        max(typed, default=0.0), missing_names(question, hits))
 
     def ask(self, question: str, **options) -> Answer:
         """Answer ``question``; options as for ``stream``."""
@@ -119,11 +151,12 @@ class Newsdesk:
         """
         started = time.perf_counter()
         self.refresh()
-        generator = self.backend(backend)
+        live = self._live
+        generator = self.backend(backend, live)
         query = generator.rewrite(question, history) if history else question
-        retrieval = self.retrieve(query, k=k, sources=sources, since=since, until=until, as_of=as_of)
+        retrieval = self.retrieve(query, k=k, sources=sources, since=since, until=until, as_of=as_of, live=live)
         hits = retrieval.hits
-        evidence = self.evidence(query, hits)
+        evidence = self.evidence(query, hits, live)
         notes = [f"time: {retrieval.time.phrase} (as of {retrieval.as_of})"] if retrieval.time else []
         if not evidence.sufficient(self.answer_settings):
             yield NOT_COVERED
@@ -134,12 +167,11 @@ class Newsdesk:
         for piece in generator.generate(question, hits, history):
             pieces.append(piece)
             yield piece
-        checked = check_citations("".join(pieces), hits, self.scorer)
+        checked = check_citations("".join(pieces), hits, live.scorer)
         if not checked.abstained and checked.supported == 0 and generator.name != "extractive":
             # Nothing the model said could be traced to a passage: quote the passages instead.
-            fallback = self.backend("extractive")
-            raw = "".join(fallback.generate(query, hits, history))
-            checked = check_citations(raw, hits, self.scorer)
+            raw = "".join(self.backend("extractive", live).generate(question, hits, history))
+            checked = check_citations(raw, hits, live.scorer)
             checked = replace(checked, notes=checked.notes + ["no generated claim was supported; "
                                                                "showing the extractive answer"])
         yield self._answer(question, query, checked.text, checked.abstained, checked.citations, hits,
@@ -150,6 +182,30 @@ class Newsdesk:
         return Answer(question=question, text=text, abstained=abstained, citations=citations, passages=list(hits),
                       backend=backend, retrieval_query=query, latency_ms=(time.perf_counter() - started) * 1000,
                       notes=notes)
+
+
+# A capitalised word inside the question (not its first word) or a number: what the question is about.
+_NAME = re.compile(r"\b[A-Z][\w’'-]*[a-z][\w’'-]*|\b\d{2,}(?:[.,]\d+)*\b")
+_SENTENCE_START = re.compile(r"^\W*|(?<=[.?!:;]) +")
+
+
+def missing_names(question: str, hits: Sequence[Hit]) -> tuple[str, ...]:
+    """The names and numbers of ``question`` that no passage (text, title or date) contains.
+
+    A question about "GitHub" or "the 2018 World Cup" cannot be answered from passages that never
+    mention them, however close the rest of the question is.
+    """
+    starts = {m.end() for m in _SENTENCE_START.finditer(question)}
+    found = set(re.findall(r"\w+", " ".join(
+        f"{h.title} {h.published.isoformat() if h.published else ''} {h.text}" for h in hits).lower()))
+    missing = []
+    for match in _NAME.finditer(question):
+        if match.start() in starts:
+            continue
+        parts = re.findall(r"\w+", re.sub(r"[’']s$", "", match.group(0)).lower())
+        if parts and not all(p in found for p in parts):
+            missing.append(match.group(0))
+    return tuple(missing)
 
 
 _open: dict[Path, Newsdesk] = {}

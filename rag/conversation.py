@@ -1,14 +1,17 @@
 """Follow-up questions: make a question stand alone for retrieval, using the conversation.
 
-Without a generative model we cannot rewrite, so a question that reads like a follow-up (short,
-or leaning on a pronoun or "and ...") is joined to the previous question: "How did Musk react?"
-after "Why did Microsoft drop Twitter?" retrieves with both.
+Without a generative model we cannot rewrite, so a question that reads like a follow-up is joined
+to the conversation's last self-contained question: "How did Musk react?" after "Why did
+Microsoft drop Twitter?" retrieves with both. A follow-up leans on context ("and ...", "he",
+"the company") or is short. A short question on a new topic ("What is the capital of Peru?") is
+joined too, harmlessly: the evidence check still demands the names it asks about (``rag.ask``).
 """
 from __future__ import annotations
 
 import re
 from collections.abc import Sequence
 
+from .lexical import terms
 from .types import Turn
 
 _LEANS_ON_CONTEXT = re.compile(
@@ -16,16 +19,22 @@ _LEANS_ON_CONTEXT = re.compile(
     r"these|those|there|the company|the firm)\b",
     re.IGNORECASE,
 )
+SHORT = 6  # words
 
 
 def is_follow_up(question: str) -> bool:
-    words = re.findall(r"\w+", question)
-    return len(words) <= 6 or bool(_LEANS_ON_CONTEXT.search(question))
+    """Whether ``question`` may need the conversation to be understood."""
+    return len(re.findall(r"\w+", question)) <= SHORT or bool(_LEANS_ON_CONTEXT.search(question))
+
+
+def is_self_contained(question: str) -> bool:
+    """Enough of its own subject to anchor the follow-ups after it."""
+    return len(re.findall(r"\w+", question)) > SHORT or len(set(terms(question))) >= 3
 
 
 def standalone_question(question: str, history: Sequence[Turn]) -> str:
     """``question`` joined to the conversation's last self-contained question when it reads like a follow-up."""
     if not history or not is_follow_up(question):
         return question
-    anchor = next((t.question for t in reversed(history) if not is_follow_up(t.question)), history[-1].question)
+    anchor = next((t.question for t in reversed(history) if is_self_contained(t.question)), history[-1].question)
     return f"{anchor} {question}"

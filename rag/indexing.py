@@ -22,6 +22,7 @@ from .dedup import find_duplicates
 from .embed import get_embedder, resolve_model
 from .errors import IndexIncompatibleError, IndexMissingError, InputError, NothingToIndexError
 from .load import load_documents
+from .retrieve import UNKNOWN_SOURCE
 from .store import Index, IndexContents, current_version, open_index, write_lock, write_version
 from .types import Article, Duplicate, Problem
 
@@ -153,7 +154,8 @@ def index_stats(index_dir: str | Path) -> IndexStats:
 def stats_of(index: Index, index_dir: Path) -> IndexStats:
     sources: dict[str, int] = {}
     for article in index.articles:
-        sources[article.source or "unknown"] = sources.get(article.source or "unknown", 0) + 1
+        name = article.source or UNKNOWN_SOURCE
+        sources[name] = sources.get(name, 0) + 1
     dates = [a.published for a in index.articles if a.published]
     m = index.manifest
     return IndexStats(

@@ -19,6 +19,9 @@ from .timeparse import TimeIntent, parse_time
 from .types import Hit
 
 
+UNKNOWN_SOURCE = "unknown"  # how an article without a source is listed and filtered
+
+
 @dataclass(frozen=True)
 class Filters:
     sources: tuple[str, ...] = ()
@@ -31,7 +34,7 @@ class Filters:
             return None
         wanted = {s.lower() for s in self.sources}
         ok_article = np.array([
-            (not wanted or a.source.lower() in wanted)
+            (not wanted or (a.source or UNKNOWN_SOURCE).lower() in wanted)
             and (not self.since or (a.published is not None and a.published >= self.since))
             and (not self.until or (a.published is not None and a.published <= self.until))
             for a in index.articles

@@ -2,10 +2,12 @@
 from __future__ import annotations
 
 import html
+import re
 from pathlib import Path
 
 import pytest
 from conftest import ROOT, SEED_ID, write
+from streamlit.testing.v1 import AppTest
 
 from rag.prompts import NOT_COVERED
 from rag.types import Citation, Hit
@@ -15,19 +17,17 @@ from rag.ui.transcript import conversation_markdown
 APP = str(ROOT / "app.py")
 SEED_QUESTION = "Why did Microsoft drop Twitter?"
 SEED_TITLE = "Elon Musk threatens to sue Microsoft claiming it used Twitter data without permission"
-MARKUP_ARTICLE = """# Harbour council approves new winter ferry timetable
+MARKUP_ARTICLE = (
+    "# Harbour council approves new winter ferry timetable\n\n"
+    "The harbour council approved a new winter ferry timetable on Tuesday after months of complaints from "
+    "island commuters.\n\n"
+    "Councillors said the <b>bold</b> change adds two early sailings. A notice on the council website read "
+    "<script>alert(1)</script> before it was corrected.\n\n"
+    "Fares rise from $5 to $10 and the timetable costs the council an extra *40,000* pounds a year in crew wages.\n"
+)
 
-The harbour council approved a new winter ferry timetable on Tuesday after months of complaints from island commuters.
 
-Councillors said the <b>bold</b> change adds two early sailings. A notice on the council website read <script>alert(1)</script> before it was corrected.
-
-The new timetable starts on 1 December and costs the council an extra $40,000 a year in crew wages, up from $30,000.
-"""
-
-
-def app(index_dir: Path, monkeypatch) -> "AppTest":
-    from streamlit.testing.v1 import AppTest
-
+def app(index_dir: Path, monkeypatch) -> AppTest:
     monkeypatch.setenv("RAG_INDEX_DIR", str(index_dir))
     # The first run of a session loads the embedding model: allow for it on a slow machine.
     return AppTest.from_file(APP, default_timeout=180).run()
@@ -73,7 +73,7 @@ def test_follow_up_uses_the_conversation(sample_app):
     searched = " ".join(m.value for m in details.markdown)
     assert "Why did Microsoft drop Twitter?" in searched and "How did Musk react?" in searched
     passages = [v for v in texts(reply) if v.startswith('<div class="nd-passage-text">')]
-    assert any("threatened to sue" in p for p in passages), passages
+    assert any(re.search(r"threat\w* to sue|lawsuit", p, re.I) for p in passages), passages
 
 
 def test_source_filter_changes_the_sources(sample_app):
@@ -177,3 +177,42 @@ def test_marked_nests_and_cuts_crossing_spans():
     assert marked("abcdef", [Span(0, 4, "o"), Span(2, 6, "i")]) == 'ab'.join(
         ['<mark class="o">', '<mark class="i">cd</mark></mark>ef'])
     assert marked("a<b", [Span(1, 2, "q")]) == 'a<mark class="q">&lt;</mark>b'
+
+
+LIBRARY_ARTICLE = """# Island library reopens after flood repairs
+
+The island library reopened on Saturday after eight months of repairs to flood damage, the council said.
+
+Librarians said the children's section now has twice as many books and a new reading room overlooks the harbour.
+"""
+
+
+def test_chat_keeps_answering_during_a_rebuild_and_then_uses_the_new_index(tmp_path, monkeypatch):
+    import threading
+
+    from rag.indexing import build_index
+
+    index_dir = tmp_path / "index"
+    write(tmp_path / "old", "ferry.md", MARKUP_ARTICLE)
+    write(tmp_path / "new", "library.md", LIBRARY_ARTICLE)
+    build_index([tmp_path / "old"], index_dir)
+    at = app(index_dir, monkeypatch)
+
+    embedding, finish = threading.Event(), threading.Event()
+
+    def paused(stage: str, done: int, total: int) -> None:
+        if stage == "embed":  # hold the rebuild half-way, as another user's long rebuild would be
+            embedding.set()
+            finish.wait(timeout=120)
+
+    rebuild = threading.Thread(target=build_index, args=([tmp_path / "new"], index_dir), kwargs={"progress": paused})
+    rebuild.start()
+    try:
+        assert embedding.wait(timeout=120)
+        during = ask(at, "What did the harbour council approve?")
+        assert "Harbour council approves new winter ferry timetable" in "\n".join(texts(during))
+    finally:
+        finish.set()
+        rebuild.join()
+    after = ask(at, "When did the island library reopen?")
+    assert "Island library reopens after flood repairs" in "\n".join(texts(after))

@@ -11,21 +11,13 @@ from pathlib import Path
 
 import pytest
 from conftest import ROOT, write
+from test_app import MARKUP_ARTICLE, SEED_TITLE
 
 pytestmark = pytest.mark.browser
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-SEED_TITLE = "Elon Musk threatens to sue Microsoft claiming it used Twitter data without permission"
-MARKUP_ARTICLE = """# Harbour council approves new winter ferry timetable
-
-The harbour council approved a new winter ferry timetable on Tuesday after months of complaints from island commuters.
-
-Councillors said the <b>bold</b> change adds two early sailings. A notice on the council website read <script>alert(1)</script> before it was corrected.
-
-Fares rise from $5 to $10 and the timetable costs the council an extra *40,000* pounds a year in crew wages.
-"""
 ASK = "Ask about the news…"
 
 

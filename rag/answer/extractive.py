@@ -16,7 +16,7 @@ from ..types import Hit, Turn
 from .base import AnswerBackend
 
 MIN_WORDS = 5
-CLOSE_TO_BEST = 0.85  # a further sentence must score at least this share of the best one
+CLOSE_TO_BEST = 0.75  # a further sentence must score at least this share of the best one (see README, Quality)
 REDUNDANT = 0.8  # word overlap above which a sentence repeats one already chosen
 _LEANS_BACK = re.compile(r"^[\"'“‘]?(it|this|that|these|those|he|she|they|his|her|their|the move|the decision)\b", re.I)
 

@@ -9,8 +9,17 @@ from ..ask import Newsdesk
 from ..errors import NewsdeskError
 from ..indexing import IndexStats
 from ..types import Answer, Citation, Hit
-from .highlight import (answer_html, article_html, block, escape, nice_date, passage_html, question_html,
-                        source_head_html)
+from .highlight import (
+    answer_html,
+    article_html,
+    block,
+    count,
+    escape,
+    nice_date,
+    passage_html,
+    question_html,
+    source_head_html,
+)
 from .transcript import conversation_markdown
 from .turns import AskOptions, ChatTurn, article_texts, history_of, listed
 
@@ -20,8 +29,8 @@ def page(desk: Newsdesk, summary: IndexStats, options: AskOptions) -> None:
     turns: list[ChatTurn] = st.session_state.setdefault("turns", [])
     st.title("Newsdesk")
     dates = f", {nice_date(summary.first_date)} to {nice_date(summary.last_date)}" if summary.first_date else ""
-    st.caption(f"Answers from {summary.articles:,} articles by {len(summary.sources):,} sources{dates}. "
-               "Every answer cites the articles it comes from.")
+    st.caption(f"Answers from {count(summary.articles, 'article')} by {count(len(summary.sources), 'source')}"
+               f"{dates}. Every answer cites the articles it comes from.")
     toolbar = st.container(horizontal=True)
     question = (st.chat_input("Ask about the news…") or "").strip()  # pinned to the bottom wherever it is called
     if not turns and not question:
@@ -88,13 +97,14 @@ def show_answer(turn: ChatTurn, i: int) -> None:
                    f"{answer.latency_ms:,.0f} ms · {turn.options.describe()}")
         for note in answer.notes:
             st.markdown(block("nd-meta", escape(note)), unsafe_allow_html=True)
-    if listed(answer):
-        st.markdown(block("nd-label", "Closest sources" if answer.abstained else "Sources"), unsafe_allow_html=True)
     if answer.abstained:
-        for n, hit in enumerate(answer.passages, 1):
-            show_source(turn, i, n, hit, None)
-    for citation in answer.citations:
-        show_source(turn, i, citation.n, citation.hit, citation)
+        sources = [(n, hit, None) for n, hit in enumerate(answer.passages, 1)]
+    else:
+        sources = [(c.n, c.hit, c) for c in answer.citations]
+    if sources:
+        st.markdown(block("nd-label", "Closest sources" if answer.abstained else "Sources"), unsafe_allow_html=True)
+    for n, hit, citation in sources:
+        show_source(turn, i, n, hit, citation)
 
 
 def show_source(turn: ChatTurn, i: int, n: int, hit: Hit, citation: Citation | None) -> None:

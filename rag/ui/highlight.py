@@ -35,7 +35,7 @@ def escape(text: str) -> str:
 
 
 def marked(text: str, spans: Iterable[Span] = ()) -> str:
-    """``text`` escaped, with each span wrapped in a ``<mark>``; spans may nest, an inner one is cut to its outer one."""
+    """``text`` escaped, each span wrapped in a ``<mark>``; spans may nest (an inner one is cut to its outer one)."""
     ordered = sorted((s for s in spans if 0 <= s.start < s.end), key=lambda s: (s.start, -s.end))
     out: list[str] = []
     open_ends: list[int] = []
@@ -104,7 +104,8 @@ def source_head_html(hit: Hit, n: int, turn: int) -> str:
     """Number, title (a link when the article has a web address), source and date of a source."""
     title = html.escape(hit.title or hit.article_id, quote=False)
     if safe_url(hit.url):
-        title = f'<a href="{html.escape(hit.url, quote=True)}" target="_blank" rel="noopener noreferrer">{title}</a>'
+        href = html.escape(hit.url, quote=True)
+        title = f'<a href="{href}" target="_blank" rel="noopener noreferrer">{title}</a>'
     meta = " · ".join(html.escape(part, quote=False) for part in (hit.source or "Unknown source",
                                                                     nice_date(hit.published)))
     return (f'<div class="nd-source-head" id="{anchor(turn, n)}"><span class="nd-n">{n}</span>'
@@ -117,6 +118,15 @@ def question_html(question: str) -> str:
 
 def nice_date(day: date | None) -> str:
     return f"{day.day} {day:%b %Y}" if day else "undated"
+
+
+def count(n: int, noun: str) -> str:
+    """``1 article``, ``45 articles``."""
+    return f"{n:,} {noun}{'' if n == 1 else 's'}"
+
+
+def size(n_bytes: int) -> str:
+    return f"{n_bytes / 1e6:.1f} MB" if n_bytes >= 1e5 else f"{n_bytes / 1e3:.0f} kB"
 
 
 def safe_url(url: str) -> bool:

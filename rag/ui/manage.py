@@ -30,8 +30,11 @@ class Outcome:
     details: list[str] = field(default_factory=list)
 
 
-def tools(index_dir: Path, articles_dir: Path) -> None:
-    """Sidebar: add uploaded files or a folder to the index, or rebuild it from a folder."""
+def tools(index_dir: Path, articles_dir: Path, report: bool = True) -> None:
+    """Sidebar: add uploaded files or a folder to the index, or rebuild it from a folder.
+
+    ``report``: show the outcome of the last change here (the first-build page shows it itself).
+    """
     bar = st.sidebar
     bar.markdown("### Manage the index")
     round_ = st.session_state.setdefault("upload_round", 0)
@@ -53,7 +56,8 @@ def tools(index_dir: Path, articles_dir: Path) -> None:
         folder = st.text_input("Articles folder", value=_shown(articles_dir), key="rebuild-folder")
         if st.button("Rebuild", disabled=not folder.strip(), width="stretch"):
             change_index(build_index, [Path(folder.strip()).expanduser()], index_dir)
-    show_outcome(bar)
+    if report:
+        show_outcome(bar)
 
 
 def first_build(index_dir: Path, articles_dir: Path) -> None:
@@ -96,7 +100,8 @@ def outcome_of(report: BuildReport, rebuilt: bool, paths: Sequence[Path]) -> Out
     else:
         message = (f"Added {report.added:,} new or changed articles ({report.unchanged:,} unchanged); the index "
                    f"now holds {report.articles:,} articles, {report.chunks:,} passages")
-    details = [f"Duplicate skipped: {_relative(d.path, paths)} ({d.reason} of {d.kept_id})" for d in report.duplicates]
+    details = [f"Duplicate skipped: {_relative(d.path, paths)} ({d.reason} of {d.kept_id})"
+               for d in report.duplicates]
     details += _problems(report.problems, paths)
     return Outcome(True, f"{message}, in {report.seconds:.0f} s.", details)
 

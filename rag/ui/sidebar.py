@@ -6,7 +6,7 @@ import streamlit as st
 from ..answer import available_backends
 from ..ask import Newsdesk
 from ..indexing import IndexStats
-from .highlight import nice_date
+from .highlight import count, nice_date, size
 from .turns import AskOptions
 
 MAX_K = 20
@@ -58,8 +58,9 @@ def index_summary(summary: IndexStats) -> None:
     right.metric("Passages", f"{summary.chunks:,}")
     dates = (f"{nice_date(summary.first_date)} – {nice_date(summary.last_date)}" if summary.first_date
              else "no dates")
-    bar.caption(f"{len(summary.sources)} sources · {dates}  \n"
-                f"{summary.model} · {summary.size_bytes / 1e6:.1f} MB · built {summary.built_at.replace('T', ' ')[:16]}"
+    bar.caption(f"{count(len(summary.sources), 'source')} · {dates}  \n"
+                f"{summary.model} · {size(summary.size_bytes)} · "
+                f"built {summary.built_at.replace('T', ' ')[:16]} UTC"
                 f"  \n`{summary.index_dir}`")
     if summary.duplicates or summary.problems:
         with bar.expander(f"Left out: {len(summary.duplicates)} duplicates, {len(summary.problems)} problems"):

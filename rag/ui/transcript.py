@@ -11,7 +11,8 @@ from .turns import ChatTurn
 def conversation_markdown(turns: Sequence[ChatTurn], index_name: str = "", now: datetime | None = None) -> str:
     """Markdown a journalist can keep or paste: each answer is followed by its numbered sources and quotes."""
     now = now or datetime.now()
-    lines = ["# Newsdesk conversation", "", f"Exported {now:%Y-%m-%d %H:%M}" + (f" from index {index_name}" if index_name else ""), ""]
+    exported = f"Exported {now:%Y-%m-%d %H:%M}" + (f" from index {index_name}" if index_name else "")
+    lines = ["# Newsdesk conversation", "", exported, ""]
     for i, turn in enumerate(turns, 1):
         answer = turn.answer
         lines += [f"## {i}. {turn.question}", "", answer.text, ""]
