@@ -57,8 +57,9 @@ class RetrieveSettings:
 class AnswerSettings:
     backend: str = "extractive"
     max_sentences: int = 3
-    # Calibrated on the team's questions (see README, "Abstention"): the strictest gate that still
-    # answers at least 90% of the answerable questions.
-    min_similarity: float = 0.3  # best passage cosine similarity to the question
-    min_coverage: float = 0.5  # IDF-weighted share of the question's terms found in the passages
-    min_answer_support: float = 0.3  # the same share within one sentence holding the kind of answer asked for
+    # Calibrated with benchmarks/abstention.py on eval/sample.jsonl: the gate that abstains most on the
+    # unanswerable questions while answering at least 90% of the answerable ones (see README, Abstention).
+    # On that set coverage and the names check decide; the other two measured no gain and stay off.
+    min_similarity: float = 0.0  # best passage cosine similarity to the question
+    min_coverage: float = 0.7  # IDF-weighted share of the question's terms found in the passages
+    min_answer_support: float = 0.0  # the same share within one sentence holding the kind of answer asked for

@@ -17,7 +17,7 @@ httpx = pytest.importorskip("httpx")
 
 from rag import llm_model  # noqa: E402
 from rag.answer import BackendContext, available_backends  # noqa: E402
-from rag.answer.chat import clean_rewrite  # noqa: E402
+from rag.answer.chat import clean_rewrite, fixed_abstention  # noqa: E402
 from rag.answer.openai import OpenAIBackend  # noqa: E402
 from rag.ask import Newsdesk  # noqa: E402
 from rag.cite import check_citations  # noqa: E402
@@ -28,7 +28,8 @@ from rag.types import Turn  # noqa: E402
 pytestmark = pytest.mark.llm
 
 MAX_TOKENS = 200  # answers are 1-3 sentences; a small cap keeps the suite to minutes on 2 cores
-LEAD_QUESTION = "Who runs the marketing agency ConsultMyApp?"
+TAKEOVER = "How much did Musk's takeover of Twitter cost?"
+FALLBACK_NOTE = "showing the extractive answer"
 
 
 @pytest.fixture(scope="session")
@@ -131,9 +132,8 @@ def test_prompt_numbers_passages_inside_a_block_an_article_cannot_close(desk):
 
 
 def test_openai_backend_streams_a_cited_answer_in_pieces(openai_backend, desk):
-    question = "Why did Microsoft drop Twitter from its advertising platform?"
-    hits = desk.retrieve(question).hits
-    pieces = list(openai_backend.generate(question, hits))
+    hits = desk.retrieve(TAKEOVER).hits[:3]
+    pieces = list(openai_backend.generate(TAKEOVER, hits))
     assert len(pieces) > 1
     checked = check_citations("".join(pieces), hits, desk.scorer)
     assert not checked.abstained
@@ -142,10 +142,12 @@ def test_openai_backend_streams_a_cited_answer_in_pieces(openai_backend, desk):
 
 def test_openai_backend_answers_through_newsdesk(sample_index_dir, server):
     desk = Newsdesk(sample_index_dir, backend_options={"openai_base_url": server, "llm_max_tokens": MAX_TOKENS})
-    answer = desk.ask(LEAD_QUESTION, backend="openai")
+    answer = desk.ask("What's the minimum a business pays Twitter per month for access to its data?", k=3,
+                      backend="openai")
     assert answer.backend == "openai" and not answer.abstained
-    assert "Rhodes" in answer.text
+    assert "$100" in answer.text
     assert answer.citations and all(c.verified for c in answer.citations)
+    assert not any(FALLBACK_NOTE in n for n in answer.notes)  # the model's own claim was verified
 
 
 def test_the_fixed_sentence_from_a_model_becomes_an_abstention(openai_backend, desk):
@@ -157,11 +159,20 @@ def test_the_fixed_sentence_from_a_model_becomes_an_abstention(openai_backend, d
     assert checked.text == NOT_COVERED and checked.citations == []
 
 
-@pytest.mark.parametrize("reply", [NOT_COVERED, f"{NOT_COVERED} [2]", "The articles do not cover this topic."])
+@pytest.mark.parametrize("reply", [NOT_COVERED, f"{NOT_COVERED} [2]", "The article does not cover this.",
+                                   "The passages do not mention the 1966 final.", "I don't know."])
 def test_recorded_not_covered_replies_become_abstentions(desk, reply):
     hits = desk.retrieve("Why did Microsoft drop Twitter?").hits[:3]
-    checked = check_citations(reply, hits, desk.scorer)
+    pieces = [reply[i:i + 4] for i in range(0, len(reply), 4)]  # as a stream delivers it
+    checked = check_citations("".join(fixed_abstention(pieces)), hits, desk.scorer)
     assert checked.abstained and checked.text == NOT_COVERED and checked.citations == []
+
+
+def test_an_answer_streams_through_unchanged():
+    reply = "Musk paid $44bn (£38bn) for Twitter [1]. He took over last October [1]."
+    pieces = [reply[i:i + 4] for i in range(0, len(reply), 4)]
+    out = list(fixed_abstention(pieces))
+    assert "".join(out) == reply and len(out) > 1
 
 
 def test_a_fabricated_citation_is_removed_by_verification(desk):
@@ -199,11 +210,11 @@ def test_an_instruction_inside_an_article_changes_nothing(tmp_path, llm_desk):
 
 
 def test_llama_cpp_backend_answers_in_process_with_verified_citations(llm_desk):
-    answer = llm_desk.ask(LEAD_QUESTION, backend="llama-cpp")
+    answer = llm_desk.ask(TAKEOVER, k=3, backend="llama-cpp")
     assert answer.backend == "llama-cpp" and not answer.abstained
-    assert "Rhodes" in answer.text
+    assert "44" in answer.text
     assert answer.citations and all(c.verified for c in answer.citations)
-    assert not any("extractive answer" in n for n in answer.notes)  # the model's own claim was verified
+    assert not any(FALLBACK_NOTE in n for n in answer.notes)  # the model's own claim was verified
 
 
 def test_a_follow_up_is_rewritten_to_stand_alone(llm_desk):

@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import re
 from abc import abstractmethod
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 
-from ..prompts import answer_messages, rewrite_messages
+from ..prompts import NOT_COVERED, answer_messages, rewrite_messages
 from ..types import Hit, Turn
 from .base import AnswerBackend, BackendContext
 
@@ -22,6 +22,14 @@ MAX_TOKENS = 256
 REWRITE_MAX_TOKENS = 64
 MAX_REWRITE_CHARS = 300
 _REWRITE_LABEL = re.compile(r"^(?:rewritten|standalone)?\s*question\s*:\s*", re.IGNORECASE)
+# Small models paraphrase the fixed sentence ("The article does not cover this.", "The passages do not
+# mention ..."); a reply that opens like that is the abstention.
+_NOT_COVERED_LIKE = re.compile(
+    r"(?:the |these |this )?(?:provided )?(?:articles?|passages?|texts?|sources?|context) (?:do|does|did) not "
+    r"(?:cover|contain|mention|say|provide|answer|include|specify|state)\b|i (?:do not|don't) know\b",
+    re.IGNORECASE,
+)
+HOLD_CHARS = 80  # held back at the start of a reply until it is clear whether it abstains
 
 
 class ChatBackend(AnswerBackend):
@@ -42,7 +50,7 @@ class ChatBackend(AnswerBackend):
         # ``history`` is not sent: ``question`` was already rewritten to stand alone, and earlier answers
         # cite other passages under the same numbers.
         messages = answer_messages(question, self.fit(question, passages))
-        yield from self.chat(messages, max_tokens=self.max_tokens, stream=True)
+        yield from fixed_abstention(self.chat(messages, max_tokens=self.max_tokens, stream=True))
 
     def fit(self, question: str, passages: Sequence[Hit]) -> Sequence[Hit]:
         """The passages that fit the model's context; all of them unless a backend knows its limit."""
@@ -57,6 +65,25 @@ class ChatBackend(AnswerBackend):
         except Exception:  # noqa: BLE001 - any failure of an optional model call must not fail the question
             reply = ""
         return clean_rewrite(reply) or super().rewrite(question, history)
+
+
+def fixed_abstention(pieces: Iterable[str]) -> Iterator[str]:
+    """The pieces as they come, except that a reply opening with a paraphrase of the abstention
+    sentence becomes exactly ``NOT_COVERED`` (the start is held back until its first sentence ends)."""
+    pieces = iter(pieces)
+    held = ""
+    for piece in pieces:
+        held += piece
+        if len(held) >= HOLD_CHARS or re.search(r"[.!?\n]", held):
+            break
+    if _NOT_COVERED_LIKE.match(held.strip()):
+        if hasattr(pieces, "close"):
+            pieces.close()  # stop generating: nothing after an abstention is shown
+        yield NOT_COVERED
+        return
+    if held:
+        yield held
+    yield from pieces
 
 
 def clean_rewrite(reply: str) -> str:
