@@ -29,7 +29,7 @@ _NOT_COVERED_LIKE = re.compile(
     r"(?:cover|contain|mention|say|provide|answer|include|specify|state)\b|i (?:do not|don't) know\b",
     re.IGNORECASE,
 )
-HOLD_CHARS = 80  # held back at the start of a reply until it is clear whether it abstains
+HOLD_WORDS = 7  # a reply's start is held back until this many words show whether it abstains
 
 
 class ChatBackend(AnswerBackend):
@@ -69,12 +69,12 @@ class ChatBackend(AnswerBackend):
 
 def fixed_abstention(pieces: Iterable[str]) -> Iterator[str]:
     """The pieces as they come, except that a reply opening with a paraphrase of the abstention
-    sentence becomes exactly ``NOT_COVERED`` (the start is held back until its first sentence ends)."""
+    sentence becomes exactly ``NOT_COVERED``. Only the first few words are held back to decide."""
     pieces = iter(pieces)
     held = ""
     for piece in pieces:
         held += piece
-        if len(held) >= HOLD_CHARS or re.search(r"[.!?\n]", held):
+        if len(held.split()) >= HOLD_WORDS or re.search(r"[.!?\n]", held):
             break
     if _NOT_COVERED_LIKE.match(held.strip()):
         if hasattr(pieces, "close"):
