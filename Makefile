@@ -1,13 +1,13 @@
 # The two commands a new user needs (see README):
 #   make app    set up, build the sample index if missing, start the chat
-#   make test   set up and run the tests
+#   make test   set up (with the local-LLM extra and Debian's chromium) and run the tests
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 PIP := $(PY) -m pip
 STAMP := $(VENV)/.installed
 
-.PHONY: app test setup index clean-index
+.PHONY: app test setup index
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -26,5 +26,6 @@ app: index
 	$(VENV)/bin/streamlit run app.py --server.headless true --browser.gatherUsageStats false --client.toolbarMode minimal
 
 test: $(STAMP)
+	PY=$(PY) bash .ci/install-llm
 	bash .ci/browser-deps
 	$(PY) -m pytest
