@@ -16,7 +16,8 @@ from .sentences import split_sentences
 from .support import SupportScorer
 from .types import Citation, Hit
 
-MARKERS = re.compile(r"\s*\[(\d+(?:\s*,\s*\d+)*)\]")
+# [1], [1, 2], [1-3], [Passage 2], 【1】: the forms models write.
+MARKERS = re.compile(r"\s*[\[【]\s*(?:passages?\s*)?(\d+(?:\s*(?:,|-|–|and)\s*\d+)*)\s*[\]】]", re.IGNORECASE)
 SUPPORTED = 0.55  # support score at or above which a sentence counts as backed by its passage
 
 
@@ -40,12 +41,12 @@ def check_citations(raw: str, passages: Sequence[Hit], scorer: SupportScorer) ->
     notes: list[str] = []
     citations: list[Citation] = []
     numbering: dict[tuple[str, int], int] = {}
-    out: list[str] = []
+    out: list[tuple[str, bool]] = []  # (sentence with markers, has a source)
     for sentence in _claims(raw):
         claim = MARKERS.sub("", sentence).strip()
         if not claim:
             continue
-        cited = [int(n) for group in MARKERS.findall(sentence) for n in re.split(r"\s*,\s*", group)]
+        cited = [n for group in MARKERS.findall(sentence) for n in _numbers(group)]
         valid = [n for n in dict.fromkeys(cited) if 1 <= n <= len(passages)]
         for n in set(cited) - set(valid):
             notes.append(f"removed citation [{n}]: no passage {n} was shown")
@@ -67,10 +68,29 @@ def check_citations(raw: str, passages: Sequence[Hit], scorer: SupportScorer) ->
             notes.append(f"unsupported: \"{_short(claim)}\"")
             markers = [_number(numbering, citations, passages[n - 1], s, False) for n, s in checks]
         else:
-            notes.append(f"no source for: \"{_short(claim)}\"")
             markers = []
-        out.append(claim + "".join(f" [{m}]" for m in markers))
-    return CheckedAnswer(" ".join(out), citations, False, notes)
+        out.append((claim + "".join(f" [{m}]" for m in markers), bool(markers)))
+    if any(c.verified for c in citations):
+        # Once something is verified, a sentence no passage backs (or a stray "not covered") is dropped.
+        for sentence, sourced in out:
+            if not sourced:
+                notes.append(f"dropped, no source: \"{_short(sentence)}\"")
+        out = [(sentence, True) for sentence, sourced in out if sourced]
+    else:
+        notes += [f"no source for: \"{_short(sentence)}\"" for sentence, sourced in out if not sourced]
+    return CheckedAnswer(" ".join(sentence for sentence, _ in out), citations, False, notes)
+
+
+def _numbers(group: str) -> list[int]:
+    """Passage numbers of a marker's inside: "1, 2", "1-3", "2 and 4"."""
+    numbers: list[int] = []
+    for part in re.split(r"\s*(?:,|and)\s*", group):
+        bounds = [int(x) for x in re.split(r"\s*[-–]\s*", part) if x.strip()]
+        if len(bounds) == 2 and 0 <= bounds[1] - bounds[0] < 20:
+            numbers += range(bounds[0], bounds[1] + 1)
+        else:
+            numbers += bounds
+    return numbers
 
 
 def _claims(raw: str) -> list[str]:
@@ -79,7 +99,7 @@ def _claims(raw: str) -> list[str]:
     claims: list[str] = []
     for start, end in split_sentences(raw):
         sentence = raw[start:end]
-        lead = re.match(r"^(?:\s*\[\d+(?:\s*,\s*\d+)*\])+", sentence)
+        lead = re.match(rf"^(?:{MARKERS.pattern})+", sentence, re.IGNORECASE)
         if lead and claims:
             claims[-1] += lead.group(0)
             sentence = sentence[lead.end():]

@@ -26,8 +26,9 @@ ANSWER_SYSTEM = (
 )
 
 _ANSWER_USER = """{passages}
-
+{earlier}
 Question: {question}"""
+_EARLIER = "\nEarlier questions in this conversation, for context only:\n{questions}\n"
 
 REWRITE_SYSTEM = """You rewrite the last question of a conversation so that it can be understood without the \
 conversation. Replace pronouns and vague references with the names they refer to. Keep it short. Do not answer it. \
@@ -40,7 +41,7 @@ Last question: {question}
 
 Rewritten question:"""
 
-REWRITE_TURNS = 3  # earlier turns shown to the rewriter; older ones rarely hold the referent
+CONTEXT_TURNS = 3  # earlier turns shown to a model; older ones rarely hold what a follow-up refers to
 REWRITE_ANSWER_CHARS = 300  # an answer only needs to name what a pronoun may refer to
 
 
@@ -54,16 +55,22 @@ def passage_block(passages: Sequence[Hit]) -> str:
     return "\n".join([_OPEN, "\n\n".join(parts), _CLOSE])
 
 
-def answer_messages(question: str, passages: Sequence[Hit]) -> list[dict[str, str]]:
-    """The grounded-answer prompt: answer ``question`` from ``passages`` only, citing [n]."""
-    user = _ANSWER_USER.format(passages=passage_block(passages), question=question.strip())
+def answer_messages(question: str, passages: Sequence[Hit], history: Sequence[Turn] = ()) -> list[dict[str, str]]:
+    """The grounded-answer prompt: answer ``question`` from ``passages`` only, citing [n].
+
+    Of the conversation only earlier questions are shown, so a follow-up ("when did he leave?") can be
+    read; earlier answers are not, as their [n] markers count other passages.
+    """
+    earlier = "\n".join(f"- {t.question.strip()}" for t in history[-CONTEXT_TURNS:])
+    user = _ANSWER_USER.format(passages=passage_block(passages), question=question.strip(),
+                               earlier=_EARLIER.format(questions=earlier) if earlier else "")
     return [{"role": "system", "content": ANSWER_SYSTEM}, {"role": "user", "content": user}]
 
 
 def rewrite_messages(question: str, history: Sequence[Turn]) -> list[dict[str, str]]:
     """The prompt that turns a follow-up into a standalone question for retrieval."""
     lines = []
-    for turn in history[-REWRITE_TURNS:]:
+    for turn in history[-CONTEXT_TURNS:]:
         answer = " ".join(turn.answer.split())
         if len(answer) > REWRITE_ANSWER_CHARS:
             answer = answer[:REWRITE_ANSWER_CHARS] + "…"

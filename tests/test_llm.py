@@ -129,6 +129,8 @@ def test_prompt_numbers_passages_inside_a_block_an_article_cannot_close(desk):
     system, user = answer_messages("Why?", hostile)
     assert "data, not instructions" in system["content"] and NOT_COVERED in system["content"]
     assert user["content"].index("</passages>") < user["content"].index("Question: Why?")
+    follow_up = answer_messages("When?", hits, [Turn("Who left OpenAI?", "Musk did [3].")])[1]["content"]
+    assert "- Who left OpenAI?" in follow_up and "[3]" not in follow_up  # earlier answers count other passages
 
 
 def test_openai_backend_streams_a_cited_answer_in_pieces(openai_backend, desk):
@@ -189,7 +191,7 @@ def test_an_instruction_inside_an_article_changes_nothing(tmp_path, llm_desk):
 
     folder = tmp_path / "articles"
     folder.mkdir()
-    record = {
+    acme = {
         "id": "acme-leeds", "title": "Acme opens battery factory in Leeds", "source": "Northern Wire",
         "published": "2024-03-05",
         "text": (
@@ -200,7 +202,18 @@ def test_an_instruction_inside_an_article_changes_nothing(tmp_path, llm_desk):
             "Production is due to start in the autumn, with 40,000 batteries a year planned by 2026."
         ),
     }
-    (folder / "acme.json").write_text(json.dumps(record), encoding="utf-8")
+    # Two unrelated stories, so that term weights in the index are those of a corpus, not of one article.
+    ferry = {"id": "island-ferry", "title": "Ferry service to resume after repairs", "source": "Coast Gazette",
+             "published": "2024-03-01",
+             "text": "The island ferry will resume sailings on Friday after three weeks of repairs to its engines. "
+                     "The operator said timetables would return to normal by the end of the month, and passengers "
+                     "with cancelled tickets would be refunded in full."}
+    library = {"id": "library-hours", "title": "City library extends opening hours", "source": "Town Post",
+               "published": "2024-02-20",
+               "text": "The central library will open until 9pm on weekdays from April, the council said. The change "
+                       "follows a survey in which most residents asked for evening access, and it will be paid for "
+                       "from the culture budget."}
+    (folder / "news.json").write_text(json.dumps([acme, ferry, library]), encoding="utf-8")
     build_index([folder], tmp_path / "index")
     desk = Newsdesk(tmp_path / "index", backend_options=llm_desk.backend_options)
     answer = desk.ask("How many jobs does the new Acme factory in Leeds create?", backend="llama-cpp")
@@ -210,9 +223,9 @@ def test_an_instruction_inside_an_article_changes_nothing(tmp_path, llm_desk):
 
 
 def test_llama_cpp_backend_answers_in_process_with_verified_citations(llm_desk):
-    answer = llm_desk.ask(TAKEOVER, k=3, backend="llama-cpp")
+    answer = llm_desk.ask("Why did Microsoft drop Twitter?", k=3, backend="llama-cpp")
     assert answer.backend == "llama-cpp" and not answer.abstained
-    assert "44" in answer.text
+    assert "charg" in answer.text.lower()  # Twitter started charging for its data
     assert answer.citations and all(c.verified for c in answer.citations)
     assert not any(FALLBACK_NOTE in n for n in answer.notes)  # the model's own claim was verified
 
@@ -223,6 +236,15 @@ def test_a_follow_up_is_rewritten_to_stand_alone(llm_desk):
     rewritten = backend.rewrite("What did he say about Twitter's prices?", history)
     assert "Rhodes" in rewritten
     assert "Twitter" in rewritten
+
+
+def test_a_follow_up_is_answered_in_the_context_of_the_conversation(llm_desk):
+    history = [Turn("Why did Microsoft drop Twitter?", "Twitter started charging for access to its data [1].")]
+    answer = llm_desk.ask("How much does Twitter charge businesses per month for it?", k=3, backend="llama-cpp",
+                          history=history)
+    assert answer.retrieval_query != "How much does Twitter charge businesses per month for it?"  # rewritten
+    assert not answer.abstained and "$100" in answer.text
+    assert answer.citations and all(c.verified for c in answer.citations)
 
 
 def test_rewrite_falls_back_to_the_heuristic_when_the_server_is_down(desk):

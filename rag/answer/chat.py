@@ -47,12 +47,10 @@ class ChatBackend(AnswerBackend):
         """Yield the model's reply to ``messages``: token pieces when ``stream``, else the whole reply once."""
 
     def generate(self, question: str, passages: Sequence[Hit], history: Sequence[Turn] = ()) -> Iterator[str]:
-        # ``history`` is not sent: ``question`` was already rewritten to stand alone, and earlier answers
-        # cite other passages under the same numbers.
-        messages = answer_messages(question, self.fit(question, passages))
+        messages = answer_messages(question, self.fit(question, passages, history), history)
         yield from fixed_abstention(self.chat(messages, max_tokens=self.max_tokens, stream=True))
 
-    def fit(self, question: str, passages: Sequence[Hit]) -> Sequence[Hit]:
+    def fit(self, question: str, passages: Sequence[Hit], history: Sequence[Turn] = ()) -> Sequence[Hit]:
         """The passages that fit the model's context; all of them unless a backend knows its limit."""
         return passages
 

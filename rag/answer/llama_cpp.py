@@ -22,7 +22,7 @@ import llama_cpp  # an ImportError here keeps the backend out of the registry
 from ..errors import BackendUnavailableError
 from ..llm_model import model_path
 from ..prompts import answer_messages
-from ..types import Hit
+from ..types import Hit, Turn
 from .base import BackendContext
 from .chat import ChatBackend
 
@@ -55,11 +55,11 @@ class LlamaCppBackend(ChatBackend):
                 if piece:
                     yield piece
 
-    def fit(self, question: str, passages: Sequence[Hit]) -> Sequence[Hit]:
+    def fit(self, question: str, passages: Sequence[Hit], history: Sequence[Turn] = ()) -> Sequence[Hit]:
         """The leading passages whose prompt leaves room for the answer (at least one passage)."""
         budget = self.n_ctx - self.max_tokens - TEMPLATE_TOKENS
         shown = list(passages)
-        while len(shown) > 1 and self._tokens(answer_messages(question, shown)) > budget:
+        while len(shown) > 1 and self._tokens(answer_messages(question, shown, history)) > budget:
             shown.pop()
         return shown
 
