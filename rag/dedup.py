@@ -2,12 +2,14 @@
 
 Exact: equal text after case and whitespace are normalised. Near: MinHash LSH over word 5-shingles
 proposes candidates (datasketch), confirmed by the true Jaccard similarity of the shingle sets.
-The first article in the given order is kept; the others are reported with the reason.
+The earliest published copy is kept (the original, as a rule; undated copies count as latest, ties go
+to the given order); the others are reported with the reason and the copy kept in their place.
 """
 from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from datetime import date
 
 from datasketch import MinHash, MinHashLSH
 
@@ -21,13 +23,14 @@ SHINGLE = 5
 def find_duplicates(
     articles: Sequence[Article], settings: DedupSettings = DedupSettings()
 ) -> tuple[list[Article], list[Duplicate]]:
-    """Split ``articles`` into those to keep and the duplicates left out (with their kept copy)."""
+    """Split ``articles`` into those to keep (in the given order) and the duplicates left out."""
+    order = {id(a): i for i, a in enumerate(articles)}
     kept: list[Article] = []
     duplicates: list[Duplicate] = []
     by_hash: dict[str, str] = {}
     lsh = MinHashLSH(threshold=settings.near_threshold, num_perm=settings.num_perm)
     shingles: dict[str, set[str]] = {}
-    for article in articles:
+    for article in sorted(articles, key=lambda a: (a.published or date.max, order[id(a)])):
         if article.content_hash in by_hash:
             duplicates.append(Duplicate(article.id, by_hash[article.content_hash], article.path, "exact",
                                         article.title, article.url))
@@ -49,7 +52,7 @@ def find_duplicates(
             lsh.insert(article.id, signature)
         shingles[article.id] = grams
         kept.append(article)
-    return kept, duplicates
+    return sorted(kept, key=lambda a: order[id(a)]), duplicates
 
 
 def _shingles(text: str) -> set[str]:
