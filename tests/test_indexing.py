@@ -8,6 +8,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -175,3 +176,18 @@ def test_build_runs_with_no_network(tmp_path):
     asked = subprocess.run(["unshare", "-rn", str(rag), "ask", "Why did Microsoft drop Twitter?", "--index", str(index_dir)],
                            capture_output=True, text=True, cwd=ROOT, timeout=300)
     assert asked.returncode == 0 and "[1]" in asked.stdout
+
+
+def test_large_index_setting_builds_hnsw_and_retrieval_still_filters(tmp_path):
+    from dataclasses import replace
+
+    from rag.ask import Newsdesk
+    from rag.config import IndexSettings
+
+    corpus = small_corpus(tmp_path / "articles", ["Alder", "Birch", "Cedar", "Dogwood"])
+    build_index([corpus], tmp_path / "index", replace(IndexSettings(), exact_search_max_chunks=0))
+    desk = Newsdesk(tmp_path / "index")
+    assert desk.index.manifest["dense_index"] == "hnsw"
+    assert desk.retrieve("Alder officials plan").hits[0].article_id == "alder"
+    only = desk.retrieve("Alder officials plan", since=date(2025, 2, 3)).hits
+    assert only and all(h.published.day >= 3 for h in only)
