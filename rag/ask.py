@@ -82,7 +82,7 @@ class Newsdesk:
                 f"'{resolve_model(self._model)[0]}'; rebuild it with: rag index build <articles> "
                 f"--index {self.index_dir} --model {self._model}"
             )
-        embedder = get_embedder(None if index.model == "all-MiniLM-L6-v2" else index.model)
+        embedder = get_embedder(index.model)
         return _Loaded(index, embedder, SupportScorer(embedder, index.lexical))
 
     @property

@@ -8,7 +8,7 @@ from __future__ import annotations
 import hashlib
 import time
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timezone
 from pathlib import Path
 
@@ -209,8 +209,6 @@ def _settings_of(index: Index, settings: IndexSettings | None) -> IndexSettings:
             f"index at {index.folder.parent} was built with model '{index.model}', not '{wanted}'; "
             f"rebuild it with: rag index build <articles> --index {index.folder.parent} --model {wanted}"
         )
-    from dataclasses import replace
-
     return replace(settings, chunk=ChunkSettings(**chunking), embed=replace(settings.embed, model=index.model))
 
 
@@ -237,11 +235,9 @@ def _write(
     todo = [i for i, key in enumerate(keys) if key not in reusable]
 
     embed_started = time.perf_counter()
-    dimension = previous.dense.d if previous else None
-    vectors = None
+    dimension = previous.dense.d if previous else get_embedder(model_name).dimension
+    vectors = np.zeros((len(chunks), dimension), dtype=np.float32)
     if todo:
-        embedder = get_embedder(None if model_name == "all-MiniLM-L6-v2" else model_name)
-        dimension = embedder.dimension
         done = 0
 
         def step(n: int) -> None:
@@ -250,13 +246,7 @@ def _write(
             if progress:
                 progress("embed", done, len(todo))
 
-        new_vectors = embedder.embed([texts[i] for i in todo], progress=step)
-        vectors = np.zeros((len(chunks), dimension), dtype=np.float32)
-        vectors[todo] = new_vectors
-    if dimension is None:
-        dimension = get_embedder(None if model_name == "all-MiniLM-L6-v2" else model_name).dimension
-    if vectors is None:
-        vectors = np.zeros((len(chunks), dimension), dtype=np.float32)
+        vectors[todo] = get_embedder(model_name).embed([texts[i] for i in todo], progress=step)
     if reuse_rows:
         vectors[reuse_rows] = previous.vectors([reusable[keys[i]] for i in reuse_rows])
     embed_seconds = time.perf_counter() - embed_started

@@ -114,8 +114,8 @@ class Index:
 
     def vectors(self, rows: Sequence[int]) -> np.ndarray:
         """Stored embeddings of the given chunk rows."""
-        if isinstance(self.dense, faiss.IndexHNSWFlat):
-            return np.vstack([self.dense.reconstruct(int(r)) for r in rows]) if len(rows) else np.zeros((0, self.dense.d), np.float32)
+        if not len(rows):
+            return np.zeros((0, self.dense.d), np.float32)
         return self.dense.reconstruct_batch(np.asarray(rows, dtype=np.int64))
 
     def all_vectors(self) -> np.ndarray:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import importlib
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from ..conversation import standalone_question
@@ -68,5 +68,3 @@ def get_backend(name: str, context: BackendContext) -> AnswerBackend:
         raise BackendUnavailableError(f"answer backend '{name}' is not available here (available: {known})")
     return backends[name](context)
 
-
-Factory = Callable[[BackendContext], AnswerBackend]
