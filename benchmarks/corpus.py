@@ -2,7 +2,7 @@
 
 Each derived article takes its length (in sentences) from a random sample article and fills it
 with sentences drawn from all the sample articles, so sentences are shuffled across articles. Two
-derived articles then share about one sentence in twenty, far below the near-duplicate threshold
+derived articles then share about 3% of their sentences, far below the near-duplicate threshold
 (Jaccard of word 5-shingles >= 0.5), so none is dropped. Titles recombine the halves of two sample
 titles; dates, sources and categories vary. Article ``i`` of a seed is always the same article,
 whatever the corpus size, so a corpus can be grown by writing more articles.

@@ -3,7 +3,10 @@
 For the sample index (data/articles) and a big index of at least --chunks chunks (the sample plus
 articles derived from it, cut into --max-tokens chunks so that embedding stays bearable on a CPU),
 it prints p50/p95 latency of ``Newsdesk.retrieve`` and of the whole extractive ``Newsdesk.ask``
-over --queries questions from the eval sets, and the peak RSS. On the big index it also compares
+over --queries questions from the eval sets, and the peak RSS.
+
+On the big index it then times retrieval with an exact, an HNSW efSearch 16 and an HNSW efSearch
+128 dense index swapped in (and the share of passages that match exact search's), and compares
 exact FAISS search (IndexFlatIP) with HNSW (IndexHNSWFlat(d, 32, inner product), efConstruction
 80, as rag/store.py builds past IndexSettings.exact_search_max_chunks) at several efSearch values:
 recall against exact search and per-query latency.
@@ -173,6 +176,32 @@ def compare_dense(desk, questions: list[str], ef_values: list[int]) -> None:
     print("  (k 50 is what retrieval asks for; rag/retrieve.py leaves efSearch at FAISS's default, 16)")
 
 
+def compare_retrieval(desk, questions: list[str]) -> None:
+    """``Newsdesk.retrieve`` with exact and HNSW dense indexes swapped in: latency, and the share of
+    the passages it returns that exact search returns too."""
+    import faiss
+
+    as_built = desk.index.dense
+    vectors = np.ascontiguousarray(desk.index.all_vectors(), dtype=np.float32)
+    exact = faiss.IndexFlatIP(vectors.shape[1])
+    exact.add(vectors)
+    hnsw = faiss.IndexHNSWFlat(vectors.shape[1], 32, faiss.METRIC_INNER_PRODUCT)
+    hnsw.hnsw.efConstruction = 80
+    hnsw.add(vectors)
+    del vectors
+    expected = None
+    for name, index, ef in (("exact", exact, None), ("HNSW ef 16", hnsw, 16), ("HNSW ef 128", hnsw, 128)):
+        if ef:
+            index.hnsw.efSearch = ef
+        desk.index.dense = index
+        times, results = time_each(desk.retrieve, questions)
+        passages = [{h.chunk_id for h in r.hits} for r in results]
+        expected = expected or passages
+        same = np.mean([len(a & b) / max(len(a), 1) for a, b in zip(passages, expected)])
+        print(f"  retrieve ({name}) {percentiles(times)}   passages as exact: {same:.3f}")
+    desk.index.dense = as_built
+
+
 def serve(index_dir: Path, questions: list[str], label: str, compare: bool, ef_values: list[int]) -> None:
     import faiss
 
@@ -187,20 +216,7 @@ def serve(index_dir: Path, questions: list[str], label: str, compare: bool, ef_v
     print(f"  open (index + model) {load_s:.1f} s, RSS {before:,.0f} -> {rss_mib():,.0f} MiB")
     measure_queries(desk, questions, kind)
     if compare:
-        as_built = desk.index.dense
-        vectors = np.ascontiguousarray(desk.index.all_vectors(), dtype=np.float32)
-        if kind == "HNSW":
-            other = faiss.IndexFlatIP(vectors.shape[1])
-        else:
-            other = faiss.IndexHNSWFlat(vectors.shape[1], 32, faiss.METRIC_INNER_PRODUCT)
-            other.hnsw.efConstruction = 80
-        other.add(vectors)
-        desk.index.dense = other  # the same retrieval, with the other dense index swapped in
-        other_kind = "exact" if kind == "HNSW" else "HNSW"
-        times, _ = time_each(desk.retrieve, questions)
-        print(f"  retrieve ({other_kind}) {percentiles(times)}")
-        desk.index.dense = as_built
-        del vectors, other
+        compare_retrieval(desk, questions)
     print(f"  peak RSS so far      {peak_rss_mib():,.0f} MiB")
     if compare:
         compare_dense(desk, questions, ef_values)
@@ -215,11 +231,21 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0, help="seed of the derived corpus and question draw (default 0)")
     parser.add_argument("--workdir", default="/tmp/newsdesk-bench", help="indexes go here (default /tmp/newsdesk-bench)")
     parser.add_argument("--rebuild", action="store_true", help="rebuild the big index even when cached")
+    parser.add_argument("--faiss-threads", type=int, help="FAISS OpenMP threads (default: FAISS's own, one per core)")
+    parser.add_argument("--torch-threads", type=int, help="torch threads for query embedding (default: torch's own)")
     parser.add_argument("--no-sample", action="store_true", help="skip the sample index")
     args = parser.parse_args()
 
     from rag.store import current_version
 
+    if args.torch_threads:
+        import torch
+
+        torch.set_num_threads(args.torch_threads)
+    if args.faiss_threads:
+        import faiss
+
+        faiss.omp_set_num_threads(args.faiss_threads)
     ef_values = [int(x) for x in args.ef.split(",") if x.strip()]
     workdir = Path(args.workdir)
     questions = read_questions(args.queries, args.seed)
