@@ -4,13 +4,16 @@ that abstain on the most unanswerable questions while still answering a target s
     .venv/bin/python benchmarks/abstention.py eval/sample.jsonl --index index [--target 0.9]
 
 The gate (rag/ask.py, ``Evidence.sufficient``) answers only when the best passage similarity,
-the question-term coverage and the answer support all reach their thresholds and every name and
-number of the question appears in the passages. Thresholds live in rag/config.py (AnswerSettings).
+the question-term coverage and the answer support all reach their thresholds, every name and
+number of the question appears in the passages, and the question's focus ("deep" in "How deep is
+...?", rag/focus.py) is named by a retrieved article that itself covers the question to the coverage
+threshold. Thresholds live in rag/config.py (AnswerSettings).
 """
 from __future__ import annotations
 
 import argparse
 import itertools
+from dataclasses import replace
 import sys
 from pathlib import Path
 
@@ -46,7 +49,12 @@ def main() -> None:
     unanswerable = [e for q, e in rows if not q.answerable]
     current = AnswerSettings()
     print(f"\n{len(answerable)} answerable, {len(unanswerable)} unanswerable questions")
-    print(f"current thresholds: {_rates(current, answerable, unanswerable)}")
+    answered, abstained = _rates(current, answerable, unanswerable)
+    print(f"current thresholds: answers {answered:.1%}, abstains on {abstained:.1%}")
+    print("min_coverage sweep (other thresholds as configured):")
+    for coverage in (0.4, 0.45, 0.5, 0.55, 0.6, 0.62, 0.65, 0.68, 0.7, 0.72, 0.75, 0.8):
+        answered, abstained = _rates(replace(current, min_coverage=coverage), answerable, unanswerable)
+        print(f"  {coverage:.2f}: answers {answered:6.1%}, abstains on {abstained:6.1%}")
     best = None
     for values in itertools.product(*GRID.values()):
         settings = AnswerSettings(**dict(zip(GRID, values)))

@@ -29,3 +29,4 @@ ASKS_WHY = ANSWER_TYPES[0][1]
 def expected_answers(question: str) -> list[tuple[float, re.Pattern]]:
     """(bonus, pattern) for each kind of answer ``question`` asks for; empty for an open question."""
     return [(bonus, answer) for bonus, asks, answer in ANSWER_TYPES if asks.search(question)]
+

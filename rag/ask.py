@@ -15,6 +15,7 @@ from pathlib import Path
 
 from .answer import BackendContext, get_backend
 from .answer_types import expected_answers
+from .focus import Focus, asked_focus
 from .cite import check_citations
 from .config import AnswerSettings, RetrieveSettings, default_index_dir
 from .embed import Embedder, get_embedder, resolve_model
@@ -39,15 +40,19 @@ class Evidence:
     coverage: float
     answer_support: float
     missing_names: tuple[str, ...] = ()  # names and numbers of the question found in no passage
+    focus: str | None = None  # what the question asks about ("deep" in "How deep is the sinkhole?")
+    focus_coverage: float = 1.0  # the best coverage of the question by one retrieved article naming the focus
 
     def sufficient(self, settings: AnswerSettings) -> bool:
         return (self.best_similarity >= settings.min_similarity and self.coverage >= settings.min_coverage
-                and self.answer_support >= settings.min_answer_support and not self.missing_names)
+                and self.answer_support >= settings.min_answer_support and not self.missing_names
+                and self.focus_coverage >= settings.min_coverage)
 
     def __str__(self) -> str:
         missing = f", not found: {', '.join(self.missing_names)}" if self.missing_names else ""
+        focus = f", focus '{self.focus}' in an article covering {self.focus_coverage:.2f}" if self.focus else ""
         return (f"similarity {self.best_similarity:.2f}, coverage {self.coverage:.2f}, "
-                f"answer support {self.answer_support:.2f}{missing}")
+                f"answer support {self.answer_support:.2f}{missing}{focus}")
 
 
 @dataclass
@@ -127,12 +132,16 @@ class Newsdesk:
         """How well ``hits`` can answer ``question`` (see ``Evidence``)."""
         if not hits:
             return Evidence(0.0, 0.0, 0.0)
-        scorer = (live or self._live).scorer
+        live = live or self._live
+        scorer = live.scorer
         kinds = [pattern for _, pattern in expected_answers(question)]
         typed = [s.lexical for s in scorer.sentences(question, list(hits))
                  if all(kind.search(s.text) for kind in kinds)]
+        focus = asked_focus(question)
         return Evidence(max(h.dense_score for h in hits), scorer.coverage(question, list(hits)),
-                        max(typed, default=0.0), missing_names(question, hits))
+                        max(typed, default=0.0), missing_names(question, hits),
+                        focus.word if focus else None,
+                        focus_coverage(question, focus, hits, live.index, scorer) if focus else 1.0)
 
     def ask(self, question: str, **options) -> Answer:
         """Answer ``question``; options as for ``stream``."""
@@ -206,6 +215,22 @@ def missing_names(question: str, hits: Sequence[Hit]) -> tuple[str, ...]:
         if parts and not all(p in found for p in parts):
             missing.append(match.group(0))
     return tuple(missing)
+
+
+def focus_coverage(question: str, focus: Focus, hits: Sequence[Hit], index: Index, scorer: SupportScorer) -> float:
+    """The best coverage of ``question`` by one retrieved article (whole text) that names ``focus``.
+
+    The Godstone article covers "How deep is the Godstone sinkhole?" but never gives a depth; another
+    article saying "deep" covers nothing else of the question: either way the question goes unanswered.
+    """
+    best = 0.0
+    for article_id in dict.fromkeys(h.article_id for h in hits):
+        article = index.articles[index.article_row[article_id]]
+        text = f"{article.title}\n{article.text}"
+        coverage = scorer.coverage_in(question, [text])
+        if coverage > best and scorer.mentions(focus, text):
+            best = coverage
+    return best
 
 
 _open: dict[Path, Newsdesk] = {}

@@ -6,17 +6,27 @@ extractive answer sentences, to choose the quote of a citation, and to verify ge
 """
 from __future__ import annotations
 
+import re
 from collections import OrderedDict
 from dataclasses import dataclass
 
 import numpy as np
 
+from .focus import FIGURE, Focus
 from .embed import Embedder
 from .lexical import LexicalIndex, terms
 from .sentences import split_sentences
 from .types import Hit
 
 DENSE_SHARE = 0.6
+# Cosine similarity of two single words' embeddings from which one names the other: "attorney" for
+# "lawyer" (0.89), "movie" for "film" (0.84), "mum" for "mother" (0.85). Lower, words of one topic pass
+# for each other: "dogs" for "pups" (0.79), "reporter" for "journalist" (0.79); "depth" for "deep" (0.71)
+# comes from the focus's own alternatives instead. (all-MiniLM-L6-v2; benchmarks/abstention.py)
+SAME_MEANING = 0.8
+# Words that frame a question rather than say what it is about ("HOW MUCH did ...", "the NAME of ...").
+_QUESTION_FRAME = frozenset(terms("much many name roughly approximately exactly"))
+_PLAIN_WORD = re.compile(r"[^\W\d_]{3,}")
 
 
 @dataclass(frozen=True)
@@ -41,6 +51,8 @@ class SupportScorer:
         self.lexical = lexical
         self._cache: OrderedDict[str, tuple[list[tuple[int, int]], np.ndarray]] = OrderedDict()
         self._cache_size = cache_size
+        self._words: OrderedDict[str, np.ndarray] = OrderedDict()  # single-word embeddings, for ``mentions``
+        self._words_size = 50 * cache_size
 
     def sentences(self, text: str, passages: list[Hit]) -> list[ScoredSentence]:
         """Every sentence of every passage, scored against ``text``."""
@@ -66,17 +78,44 @@ class SupportScorer:
     def term_weights(self, text: str) -> dict[str, float]:
         """IDF of each distinct index term of ``text``; a term the index has never seen weighs most."""
         unseen = self._max_idf()
-        return {t: (self.lexical.idf(t) or unseen) for t in dict.fromkeys(terms(text))}
+        return {t: (self.lexical.idf(t) or unseen) for t in dict.fromkeys(terms(text)) if t not in _QUESTION_FRAME}
 
     def coverage(self, text: str, passages: list[Hit]) -> float:
         """IDF-weighted share of the terms of ``text`` found in the passages (titles included)."""
+        return self.coverage_in(text, [f"{hit.title}\n{hit.text}" for hit in passages])
+
+    def coverage_in(self, text: str, documents: list[str]) -> float:
+        """IDF-weighted share of the terms of ``text`` found in ``documents``."""
         weights = self.term_weights(text)
         if not weights:
             return 0.0
         found = set()
-        for hit in passages:
-            found |= set(terms(f"{hit.title}\n{hit.text}"))
+        for document in documents:
+            found |= set(terms(document))
         return sum(w for t, w in weights.items() if t in found) / sum(weights.values())
+
+    def mentions(self, focus: Focus, text: str) -> bool:
+        """Whether ``text`` names ``focus`` (as an index term, or a word of the same meaning); in a
+        sentence that gives a figure when the focus asks for one."""
+        parts = [text[a:b] for a, b in split_sentences(text)] if focus.with_figure else [text]
+        parts = [p for p in parts if not focus.with_figure or FIGURE.search(p)]
+        wanted = {t for w in focus.words for t in terms(w)}
+        if any(wanted & set(terms(p)) for p in parts):
+            return True
+        vocabulary = sorted({w.lower() for p in parts for w in _PLAIN_WORD.findall(p)})
+        if not vocabulary:
+            return False
+        similar = (self._word_vectors(vocabulary) @ self._word_vectors(list(focus.words)).T).max(axis=1)
+        return bool(similar.max() >= SAME_MEANING)
+
+    def _word_vectors(self, words: list[str]) -> np.ndarray:
+        missing = [w for w in words if w not in self._words]
+        if missing:
+            for w, v in zip(missing, self.embedder.embed(missing)):
+                self._words[w] = v
+            while len(self._words) > self._words_size:
+                self._words.popitem(last=False)
+        return np.stack([self._words[w] for w in words])
 
     def _max_idf(self) -> float:
         n = self.lexical.size

@@ -37,6 +37,19 @@ def test_absent_topic_abstains_with_closest_sources(desk):
     assert "do not cover" in answer.text
 
 
+def test_question_about_a_covered_story_but_an_absent_detail_abstains(desk):
+    # The sinkhole story gives its length, never its depth; the Tesco story no compensation.
+    for question in ("How deep is the Godstone sinkhole?",
+                     "How much compensation did Tesco pay customers affected by its website glitch?"):
+        answer = desk.ask(question)
+        assert answer.abstained, (question, answer.text)
+        assert any("focus" in note for note in answer.notes), answer.notes
+        assert answer.passages
+    answer = desk.ask("How long had the Godstone sinkhole become by Tuesday lunchtime?")
+    assert not answer.abstained and "20 metres" in answer.text
+    assert_citations_resolve(answer)
+
+
 def test_exact_rare_term_is_found_through_bm25(desk):
     retrieval = desk.retrieve("ConsultMyApp")
     top = retrieval.hits[0]

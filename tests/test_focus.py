@@ -1,0 +1,47 @@
+"""The focus of a question (rag/focus.py): what it asks about, beyond the kind of answer."""
+from __future__ import annotations
+
+import pytest
+
+from rag.focus import asked_focus
+
+
+@pytest.mark.parametrize("question, word, with_figure", [
+    ("How deep is the Godstone sinkhole?", "deep", True),
+    ("How much compensation did Tesco pay customers?", "compensation", True),
+    ("How many of the maneki-neko cat ornaments went missing?", "ornaments", True),
+    ("Roughly how many Twitter employees were laid off?", "employees", True),
+    ("In which court did Musk file his lawsuit?", "court", False),
+    ("What is the name of Charlotte Peet's mother?", "mother", False),
+    ("What's the name of the Sky News journalist who asked Microsoft?", "journalist", False),
+    ("Which animal charity's dogs were flown out of Kabul?", "charity", False),
+    ("Which bank led the group of lenders?", "bank", False),
+    ("Name the judge who handed down the sentence.", "judge", False),
+    ("How large a fine did the EU impose on Apple?", "fine", False),
+    ("How much did the charter flight cost?", "cost", False),
+    ("How long is the pool at the training centre?", "long", True),
+])
+def test_focus_is_the_word_that_says_what_is_asked(question, word, with_figure):
+    focus = asked_focus(question)
+    assert focus is not None and focus.word == word
+    assert focus.with_figure == with_figure
+
+
+@pytest.mark.parametrize("question", [
+    "In which city is the Colossus supercomputer?",  # the answer names a city without saying "city"
+    "Which tech company declares the largest lobbying budget?",
+    "What name did Musk first give to the chatbot?",
+    "Which member of Trump's cabinet did he meet?",
+    "Which came first: the investment or the announcement?",
+    "Which happened first: the ceremony or the verdict?",
+    "How long did the search take?",  # a duration, not a length
+    "How far did Twitter's ad revenue fall?",
+    "How much did Microsoft pay for it?",  # "bought it for $5bn" answers it without saying "pay"
+    "What does Twitter charge for the Pro tier?",
+    "Who won the 2018 World Cup?",
+    "Why did Microsoft drop Twitter?",
+    "When did Musk leave OpenAI?",
+    "What two words did Musk tweet?",
+])
+def test_no_focus_when_the_question_only_names_its_kind_of_answer(question):
+    assert asked_focus(question) is None
