@@ -170,3 +170,44 @@ def _noun_phrase_focus(words: list[str], written: list[str], i: int) -> Focus | 
     if head in _ANSWER_TYPE_NOUNS or not head.isalpha():
         return None
     return Focus(head)
+
+
+_TOKEN = re.compile(r"\S+")
+_ORDINAL = re.compile(r"\d(?:st|nd|rd|th)\b")  # "the 15th-century coins" counts no coins
+_NAME_WORD = re.compile(r"^[\"'“‘(]*[A-Z][\w'’-]*[a-z]")
+
+
+def words_and_numbers(text: str) -> list[str]:
+    """Lower-case words and digit runs apart: "15th-century" -> 15, th, century."""
+    return re.findall(r"\d+|[^\W\d_]+", text.lower())
+
+
+def focus_bonus(focus: Focus | None, sentence: str, stems, question: str = "") -> float:
+    """How plainly ``sentence`` answers about ``focus``: a figure just before it ("recovered 112 COINS")
+    for a figure question, a name beside it ("Castlebar Circuit COURT") otherwise.
+
+    ``stems``: the index terms of a word (``rag.lexical.terms``), so that "coin" finds "coins".
+    """
+    if focus is None:
+        return 0.0
+    wanted = {t for w in focus.words for t in stems(w)}
+    asked = set(words_and_numbers(question))
+    tokens = _TOKEN.findall(sentence)
+    best = 0.0
+    for j, token in enumerate(tokens):
+        if not wanted & set(stems(token)):
+            continue
+        if focus.with_figure:
+            before = tokens[max(0, j - 4):j]
+            if any(FIGURE.search(t) and not _ORDINAL.search(t) and not set(words_and_numbers(t)) <= asked
+                   for t in before):
+                return FOCUS_BONUS
+            best = max(best, FOCUS_BONUS / 3)
+        elif any(_NAME_WORD.match(t) for t in tokens[max(1, j - 1):j + 2] if t is not token):
+            return FOCUS_BONUS
+        else:
+            best = max(best, FOCUS_BONUS / 3)
+    return best
+
+
+FOCUS_BONUS = 0.1

@@ -50,6 +50,13 @@ def test_question_about_a_covered_story_but_an_absent_detail_abstains(desk):
     assert_citations_resolve(answer)
 
 
+def test_figure_question_brings_the_sentence_that_gives_the_figure(desk):
+    # The closest sentences restate the find ("a hoard of 15th-century silver coins"); the count is further down.
+    answer = desk.ask("How many coins did the detectorists' hoard near Ednam contain?")
+    assert not answer.abstained and "112 coins" in answer.text, answer.text
+    assert_citations_resolve(answer)
+
+
 def test_exact_rare_term_is_found_through_bm25(desk):
     retrieval = desk.retrieve("ConsultMyApp")
     top = retrieval.hits[0]

@@ -3,7 +3,9 @@ from __future__ import annotations
 
 import pytest
 
-from rag.focus import asked_focus
+from rag.answer_types import answer_bonus
+from rag.focus import FOCUS_BONUS, asked_focus, focus_bonus
+from rag.lexical import terms
 
 
 @pytest.mark.parametrize("question, word, with_figure", [
@@ -45,3 +47,20 @@ def test_focus_is_the_word_that_says_what_is_asked(question, word, with_figure):
 ])
 def test_no_focus_when_the_question_only_names_its_kind_of_answer(question):
     assert asked_focus(question) is None
+
+
+def test_focus_bonus_wants_a_new_figure_before_the_focus():
+    question = "How many coins were recovered from the 15th-century hoard?"
+    focus = asked_focus(question)
+    assert focus_bonus(focus, "The excavation eventually recovered 112 coins.", terms, question) == FOCUS_BONUS
+    # An ordinal or a figure the question already gives is no count.
+    assert focus_bonus(focus, "A hoard of 15th-century silver coins was found.", terms, question) < FOCUS_BONUS
+    assert focus_bonus(focus, "No money was found.", terms, question) == 0.0
+
+
+def test_answer_bonus_counts_only_what_the_question_does_not_say():
+    question = "What's the name of the $100-a-month plan?"
+    assert answer_bonus(question, "For $100 a month, subscribers can read tweets.") == 0.0
+    assert answer_bonus(question, "The plan, called Basic Access, costs $100 a month.") > 0.0
+    assert answer_bonus("How many jobs will go?", "About 200 jobs will go.") > 0.0
+    assert answer_bonus("How many jobs will go?", "Jobs will go, one of the unions said.") == 0.0

@@ -10,13 +10,16 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Sequence
 
-from ..answer_types import ASKS_WHY, expected_answers
+from ..answer_types import ASKS_WHY, answer_bonus, expected_answers
+from ..focus import FOCUS_BONUS, asked_focus, focus_bonus
+from ..lexical import terms
 from ..support import ScoredSentence
 from ..types import Hit, Turn
 from .base import AnswerBackend
 
 MIN_WORDS = 5
 CLOSE_TO_BEST = 0.75  # a further sentence must score at least this share of the best one (see README, Quality)
+ANSWER_FLOOR = 0.5  # a sentence brought in for giving the asked kind of answer scores at least this share of the best
 REDUNDANT = 0.8  # word overlap above which a sentence repeats one already chosen
 _LEANS_BACK = re.compile(r"^[\"'“‘]?(it|this|that|these|those|he|she|they|his|her|their|the move|the decision)\b", re.I)
 
@@ -37,16 +40,19 @@ class ExtractiveBackend(AnswerBackend):
         """The answer sentences, best first; a sentence leaning on the one before it brings that one along."""
         everything = self.context.scorer.sentences(focus or question, list(passages))
         previous = {id(b): a for a, b in zip(everything, everything[1:]) if a.passage == b.passage}
-        wanted = expected_answers(question)
         asks_why = bool(ASKS_WHY.search(question))
+        asked = asked_focus(question)
 
         def value(s: ScoredSentence) -> float:
             own = s.score
             if asks_why and id(s) in previous:
                 # The reason tends to follow the sentence that states the event asked about.
                 own = max(own, (own + previous[id(s)].score) / 2)
-            typed = max((bonus for bonus, answer in wanted if answer.search(s.text)), default=0.0)
-            return own + typed + 0.05 / (s.passage + 1)  # better-ranked passages first among equals
+            return (own + answer_bonus(question, s.text) + focus_bonus(asked, s.text, terms, question)
+                    + 0.05 / (s.passage + 1))  # better-ranked passages first among equals
+
+        def gives_answer(s: ScoredSentence) -> bool:
+            return answer_bonus(question, s.text) > 0 and (asked is None or focus_bonus(asked, s.text, terms, question) >= FOCUS_BONUS)
 
         ranked = sorted((s for s in everything if _answer_like(s.text)), key=lambda s: -value(s))
         if not ranked:
@@ -62,6 +68,12 @@ class ExtractiveBackend(AnswerBackend):
             if _LEANS_BACK.match(s.text) and before is not None and before not in chosen and _answer_like(before.text):
                 chosen.append(before)  # "It comes after..." needs the sentence that says what "it" is
             chosen.append(s)
+        if expected_answers(question) and not asks_why and not any(gives_answer(c) for c in chosen):
+            # A figure, date or name question whose closest sentences only restate it ("a hoard of silver
+            # coins was found"): bring the best sentence that gives such an answer ("recovered 112 coins").
+            answer = next((s for s in ranked if gives_answer(s) and value(s) >= ANSWER_FLOOR * best), None)
+            if answer is not None and answer not in chosen:
+                chosen = chosen[: max_sentences - 1] + [answer]
         return chosen[: max_sentences + 1]
 
 
