@@ -128,8 +128,13 @@ class Newsdesk:
         return retrieve(live.index, live.embedder, query, k=k, filters=filters, as_of=as_of,
                         settings=self.retrieve_settings)
 
-    def evidence(self, question: str, hits: Sequence[Hit], live: _Loaded | None = None) -> Evidence:
-        """How well ``hits`` can answer ``question`` (see ``Evidence``)."""
+    def evidence(self, question: str, hits: Sequence[Hit], live: _Loaded | None = None,
+                 asked: str | None = None) -> Evidence:
+        """How well ``hits`` can answer ``question`` (see ``Evidence``).
+
+        ``asked``: the user's own words when ``question`` is a follow-up made standalone; its focus
+        comes first ("How long is it?" after "How deep is the sinkhole?" asks a length).
+        """
         if not hits:
             return Evidence(0.0, 0.0, 0.0)
         live = live or self._live
@@ -137,7 +142,7 @@ class Newsdesk:
         kinds = [pattern for _, pattern in expected_answers(question)]
         typed = [s.lexical for s in scorer.sentences(question, list(hits))
                  if all(kind.search(s.text) for kind in kinds)]
-        focus = asked_focus(question)
+        focus = (asked_focus(asked) if asked else None) or asked_focus(last_question(question))
         return Evidence(max(h.dense_score for h in hits), scorer.coverage(question, list(hits)),
                         max(typed, default=0.0), missing_names(question, hits),
                         focus.word if focus else None,
@@ -165,7 +170,7 @@ class Newsdesk:
         query = generator.rewrite(question, history) if history else question
         retrieval = self.retrieve(query, k=k, sources=sources, since=since, until=until, as_of=as_of, live=live)
         hits = retrieval.hits
-        evidence = self.evidence(query, hits, live)
+        evidence = self.evidence(query, hits, live, asked=question)
         notes = [f"time: {retrieval.time.phrase} (as of {retrieval.as_of})"] if retrieval.time else []
         if not evidence.sufficient(self.answer_settings):
             yield NOT_COVERED
@@ -231,6 +236,12 @@ def focus_coverage(question: str, focus: Focus, hits: Sequence[Hit], index: Inde
         if coverage > best and scorer.mentions(focus, text):
             best = coverage
     return best
+
+
+def last_question(text: str) -> str:
+    """The last question of ``text``: a follow-up joined to its anchor asks what its own words ask."""
+    parts = [p for p in re.split(r"(?<=\?)\s+", text.strip()) if p]
+    return parts[-1] if parts else text
 
 
 _open: dict[Path, Newsdesk] = {}

@@ -115,3 +115,13 @@ def test_follow_up_uses_the_conversation(desk):
 def test_retrieve_with_empty_filters_result(desk):
     result = retrieve(desk.index, desk.embedder, "Twitter", filters=Filters(since=date(2031, 1, 1)))
     assert result.hits == []
+
+
+def test_follow_up_is_checked_for_what_it_asks_itself(desk):
+    # After an unanswerable "How deep ...?", the follow-up asks a length, which the article gives.
+    first = desk.ask("How deep is the Godstone sinkhole?")
+    assert first.abstained
+    follow = desk.ask("And how long had it become by Tuesday lunchtime?",
+                      history=[Turn(first.question, first.text)])
+    assert not follow.abstained, follow.notes
+    assert "20 metres" in follow.text
