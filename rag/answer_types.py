@@ -16,9 +16,11 @@ from .focus import words_and_numbers
 _NUMBER = (r"[$£€]?\d[\d,.]*\d?(?:bn|m|k|%)?|\b(?:two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|"
            r"thirty|forty|fifty|hundreds?|thousands?|millions?|billions?|dozens?|half|twice|double)\b")
 ANSWER_TYPES = [
-    (0.15, re.compile(r"^\s*why\b|\bwhat (?:was|is) the reason\b|\bwhat (?:led|prompted|caused)\b", re.I),
-     re.compile(r"\b(because|after|due to|as a result|in response|following|since|so that|reason|amid|"
-                r"comes after|blamed|led to|prompted)\b", re.I)),
+    (0.15, re.compile(r"^\s*why\b|\bhow come\b|\bwhat (?:was|is|were|are) the reasons?\b|\bwhat reasons?\b|"
+                      r"\bwhat (?:led|prompted|caused|drove)\b|\bblamed?\b", re.I),
+     re.compile(r"\b(because|after|due to|owing to|caused by|driven by|thanks to|as a result|in response|following|"
+                r"follows|since|so that|in order to|to avoid|to prevent|wanted to|reasons?|amid|citing|comes after|"
+                r"comes from|named after|blamed|led to|prompted)\b", re.I)),
     (0.08, re.compile(r"\bhow (?:much|many|big|large|long|far|deep|tall|high|old|heavy|wide|fast|often)\b|"
                       r"\bwhat (?:price|percentage|share|figure|amount|number|proportion|rate|value)\b|\bcost\b", re.I),
      re.compile(_NUMBER, re.I)),
