@@ -42,11 +42,25 @@ class Evidence:
     missing_names: tuple[str, ...] = ()  # names and numbers of the question found in no passage
     focus: str | None = None  # what the question asks about ("deep" in "How deep is the sinkhole?")
     focus_coverage: float = 1.0  # the best coverage of the question by one retrieved article naming the focus
+    focus_figure: bool = False  # the focus must come with a figure ("How many pups ...")
 
     def sufficient(self, settings: AnswerSettings) -> bool:
         return (self.best_similarity >= settings.min_similarity and self.coverage >= settings.min_coverage
                 and self.answer_support >= settings.min_answer_support and not self.missing_names
                 and self.focus_coverage >= settings.min_coverage)
+
+    def reason(self, settings: AnswerSettings) -> str:
+        """Why the evidence is not enough, for the reader; empty when it is."""
+        if self.missing_names:
+            return f"No passage found mentions {_join(self.missing_names)}."
+        if self.coverage < settings.min_coverage:
+            return "The closest passages match too little of the question."
+        if self.focus and self.focus_coverage < settings.min_coverage:
+            what = "gives a figure for" if self.focus_figure else "mentions"
+            return f"No article that covers this question {what} “{self.focus}”."
+        if not self.sufficient(settings):
+            return "The closest passages are too far from the question."
+        return ""
 
     def __str__(self) -> str:
         missing = f", not found: {', '.join(self.missing_names)}" if self.missing_names else ""
@@ -146,7 +160,8 @@ class Newsdesk:
         return Evidence(max(h.dense_score for h in hits), scorer.coverage(question, list(hits)),
                         max(typed, default=0.0), missing_names(question, hits),
                         focus.word if focus else None,
-                        focus_coverage(question, focus, hits, live.index, scorer) if focus else 1.0)
+                        focus_coverage(question, focus, hits, live.index, scorer) if focus else 1.0,
+                        bool(focus and focus.with_figure))
 
     def ask(self, question: str, **options) -> Answer:
         """Answer ``question``; options as for ``stream``."""
@@ -174,8 +189,9 @@ class Newsdesk:
         notes = [f"time: {retrieval.time.phrase} (as of {retrieval.as_of})"] if retrieval.time else []
         if not evidence.sufficient(self.answer_settings):
             yield NOT_COVERED
-            yield self._answer(question, query, NOT_COVERED, True, [], hits, generator.name, started,
-                               notes + [f"evidence too weak: {evidence}"])
+            answer = self._answer(question, query, NOT_COVERED, True, [], hits, generator.name, started,
+                                  notes + [f"evidence too weak: {evidence}"])
+            yield replace(answer, abstain_reason=evidence.reason(self.answer_settings))
             return
         pieces = []
         for piece in generator.generate(question, hits, history):
@@ -216,9 +232,10 @@ def missing_names(question: str, hits: Sequence[Hit]) -> tuple[str, ...]:
     for match in _NAME.finditer(question):
         if match.start() in starts:
             continue
-        parts = re.findall(r"\w+", re.sub(r"[’']s$", "", match.group(0)).lower())
+        name = re.sub(r"[’']s$", "", match.group(0))
+        parts = re.findall(r"\w+", name.lower())
         if parts and not all(p in found for p in parts):
-            missing.append(match.group(0))
+            missing.append(name)
     return tuple(missing)
 
 
@@ -236,6 +253,11 @@ def focus_coverage(question: str, focus: Focus, hits: Sequence[Hit], index: Inde
         if coverage > best and scorer.mentions(focus, text):
             best = coverage
     return best
+
+
+def _join(names: Sequence[str]) -> str:
+    quoted = [f"“{n}”" for n in names]
+    return quoted[0] if len(quoted) == 1 else ", ".join(quoted[:-1]) + " or " + quoted[-1]
 
 
 def last_question(text: str) -> str:

@@ -9,6 +9,8 @@ from .types import Answer, Hit
 def answer_to_text(answer: Answer) -> str:
     lines = [textwrap.fill(answer.text, 100), ""]
     if answer.abstained:
+        if answer.abstain_reason:
+            lines += [textwrap.fill(answer.abstain_reason, 100), ""]
         lines.append("Closest sources:" if answer.passages else "No sources found.")
         for i, hit in enumerate(answer.passages, 1):
             lines.append(f"  - {_describe(hit)}")
@@ -40,6 +42,7 @@ def answer_to_dict(answer: Answer) -> dict:
         "retrieval_query": answer.retrieval_query,
         "answer": answer.text,
         "abstained": answer.abstained,
+        "abstain_reason": answer.abstain_reason,
         "backend": answer.backend,
         "citations": [
             {"n": c.n, "article_id": c.hit.article_id, "title": c.hit.title, "source": c.hit.source,

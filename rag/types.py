@@ -124,6 +124,7 @@ class Answer:
     retrieval_query: str = ""
     latency_ms: float = 0.0
     notes: list[str] = field(default_factory=list)
+    abstain_reason: str = ""  # why the passages were judged not to answer, in words for the reader
 
     def citation(self, n: int) -> Citation | None:
         """The citation numbered ``n``, or None."""

@@ -33,6 +33,10 @@ def test_ask_json_has_the_documented_fields(sample_index_dir):
     assert citation["quote"] in citation["passage"]
     assert {"article_id", "chunk_id", "score", "text"} <= set(data["passages"][0])
     assert SEED_ID in {c["article_id"] for c in data["citations"]}
+    assert data["abstain_reason"] == ""
+    absent = json.loads(run("ask", "How deep is the Godstone sinkhole?", "--index", str(sample_index_dir),
+                            "--json").stdout)
+    assert absent["abstained"] is True and "“deep”" in absent["abstain_reason"]
 
 
 def test_stats_and_env_index_dir(sample_index_dir):

@@ -90,7 +90,9 @@ def show_answer(turn: ChatTurn, i: int) -> None:
     st.markdown(answer_html(answer.text, i, answer.citations), unsafe_allow_html=True)
     if answer.abstained:
         st.markdown(block("nd-abstain", "None of the passages found answers this question"
-                          + (": the closest are below." if answer.passages else ".")), unsafe_allow_html=True)
+                          + (": the closest are below." if answer.passages else ".")
+                          + (" " + escape(answer.abstain_reason) if answer.abstain_reason else "")),
+                    unsafe_allow_html=True)
     with st.expander("How this was answered", icon=":material/manage_search:", type="compact"):
         st.markdown(block("nd-meta", "Searched for: " + escape(answer.retrieval_query)), unsafe_allow_html=True)
         st.caption(f"{answer.backend} backend · {len(answer.passages)} passages read · "
