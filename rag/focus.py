@@ -173,8 +173,10 @@ def _noun_phrase_focus(words: list[str], written: list[str], i: int) -> Focus | 
 
 
 _TOKEN = re.compile(r"\S+")
+_POSSESSIVE = re.compile(r"[’']s?\W*$")
 _ORDINAL = re.compile(r"\d(?:st|nd|rd|th)\b")  # "the 15th-century coins" counts no coins
-_NAME_WORD = re.compile(r"^[\"'“‘(]*[A-Z][\w'’-]*[a-z]")
+# A name or a code beside the focus: "Judge Eoin Garavan", "the H5N5 strain", "the DHPP unit".
+_NAME_WORD = re.compile(r"^[\"'“‘(]*(?:[A-Z][\w'’-]*[a-z]|[A-Z][A-Z0-9-]*[0-9][A-Z0-9-]*\b|[A-Z]{2,}\b)")
 
 
 def words_and_numbers(text: str) -> list[str]:
@@ -203,8 +205,9 @@ def focus_bonus(focus: Focus | None, sentence: str, stems, question: str = "") -
                    for t in before):
                 return FOCUS_BONUS
             best = max(best, FOCUS_BONUS / 3)
-        elif any(_NAME_WORD.match(t) for t in tokens[max(1, j - 1):j + 2] if t is not token):
-            return FOCUS_BONUS
+        elif any(_NAME_WORD.match(t) and not _POSSESSIVE.search(t) and not set(words_and_numbers(t)) <= asked
+                 for t in tokens[max(1, j - 1):j + 2] if t is not token):
+            return FOCUS_BONUS  # a new name, not an owner: "Castlebar Circuit Court", not "Ireland's courts"
         else:
             best = max(best, FOCUS_BONUS / 3)
     return best

@@ -60,6 +60,13 @@ def test_figure_question_brings_the_sentence_that_gives_the_figure(desk):
     assert_citations_resolve(answer)
 
 
+def test_which_question_brings_the_sentence_naming_the_answer(desk):
+    # The lead sentence says "Ireland's courts"; the court itself is named further down the article.
+    answer = desk.ask("In which court was the driver in the crash that killed Ronan Keating's brother sentenced?")
+    assert "Castlebar Circuit Court" in answer.text, answer.text
+    assert_citations_resolve(answer)
+
+
 def test_exact_rare_term_is_found_through_bm25(desk):
     retrieval = desk.retrieve("ConsultMyApp")
     top = retrieval.hits[0]

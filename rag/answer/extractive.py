@@ -19,7 +19,7 @@ from .base import AnswerBackend
 
 MIN_WORDS = 5
 CLOSE_TO_BEST = 0.75  # a further sentence must score at least this share of the best one (see README, Quality)
-ANSWER_FLOOR = 0.5  # a sentence brought in for giving the asked kind of answer scores at least this share of the best
+ANSWER_FLOOR = 0.4  # a sentence brought in for the asked answer scores this share of the best (0.3-0.4: one plateau)
 REDUNDANT = 0.8  # word overlap above which a sentence repeats one already chosen
 _LEANS_BACK = re.compile(r"^[\"'“‘]?(it|this|that|these|those|he|she|they|his|her|their|the move|the decision)\b", re.I)
 
@@ -52,7 +52,8 @@ class ExtractiveBackend(AnswerBackend):
                     + 0.05 / (s.passage + 1))  # better-ranked passages first among equals
 
         def gives_answer(s: ScoredSentence) -> bool:
-            return answer_bonus(question, s.text) > 0 and (asked is None or focus_bonus(asked, s.text, terms, question) >= FOCUS_BONUS)
+            typed = answer_bonus(question, s.text) > 0 or not expected_answers(question)
+            return typed and (asked is None or focus_bonus(asked, s.text, terms, question) >= FOCUS_BONUS)
 
         ranked = sorted((s for s in everything if _answer_like(s.text)), key=lambda s: -value(s))
         if not ranked:
@@ -68,10 +69,13 @@ class ExtractiveBackend(AnswerBackend):
             if _LEANS_BACK.match(s.text) and before is not None and before not in chosen and _answer_like(before.text):
                 chosen.append(before)  # "It comes after..." needs the sentence that says what "it" is
             chosen.append(s)
-        if expected_answers(question) and not asks_why and not any(gives_answer(c) for c in chosen):
+        if (expected_answers(question) or asked) and not asks_why and not any(gives_answer(c) for c in chosen):
             # A figure, date or name question whose closest sentences only restate it ("a hoard of silver
             # coins was found"): bring the best sentence that gives such an answer ("recovered 112 coins").
-            answer = next((s for s in ranked if gives_answer(s) and value(s) >= ANSWER_FLOOR * best), None)
+            # From an article already quoted: its lead sentence set the context the answer completes.
+            quoted = {passages[c.passage].article_id for c in chosen}
+            answer = next((s for s in ranked if gives_answer(s) and value(s) >= ANSWER_FLOOR * best
+                           and passages[s.passage].article_id in quoted), None)
             if answer is not None and answer not in chosen:
                 chosen = chosen[: max_sentences - 1] + [answer]
         return chosen[: max_sentences + 1]
