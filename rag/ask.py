@@ -20,6 +20,7 @@ from .cite import check_citations
 from .config import AnswerSettings, RetrieveSettings, default_index_dir
 from .embed import Embedder, get_embedder, resolve_model
 from .errors import IndexIncompatibleError
+from .outlets import asks_for_outlets, outlets_answer
 from .prompts import NOT_COVERED
 from .retrieve import Filters, Retrieval, retrieve
 from .store import Index, current_version, open_index
@@ -193,6 +194,15 @@ class Newsdesk:
                                   notes + [f"evidence too weak: {evidence}"])
             yield replace(answer, abstain_reason=evidence.reason(self.answer_settings))
             return
+        if asks_for_outlets(question):
+            # Who ran a story is metadata, not something a passage says: answered the same by every backend.
+            found = outlets_answer(query, hits, live.index, live.scorer)
+            if found is not None:
+                text, citations = found
+                yield text
+                yield self._answer(question, query, text, False, citations, hits, "metadata", started,
+                                   notes + ["answered from the articles' sources and their recorded copies"])
+                return
         pieces = []
         for piece in generator.generate(question, hits, history):
             pieces.append(piece)

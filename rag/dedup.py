@@ -33,7 +33,7 @@ def find_duplicates(
     for article in sorted(articles, key=lambda a: (a.published or date.max, order[id(a)])):
         if article.content_hash in by_hash:
             duplicates.append(Duplicate(article.id, by_hash[article.content_hash], article.path, "exact",
-                                        article.title, article.url))
+                                        article.title, article.url, article.source, article.published))
             continue
         grams = _shingles(article.text)
         signature = MinHash(num_perm=settings.num_perm, seed=1)
@@ -45,7 +45,7 @@ def find_duplicates(
                 best, best_sim = other, sim
         if best is not None:
             duplicates.append(Duplicate(article.id, best, article.path, f"near (jaccard {best_sim:.2f})",
-                                        article.title, article.url))
+                                        article.title, article.url, article.source, article.published))
             continue
         by_hash[article.content_hash] = article.id
         if article.id not in shingles:

@@ -44,7 +44,8 @@ CREATE TABLE articles (
 CREATE TABLE chunks (
     row INTEGER PRIMARY KEY, id TEXT UNIQUE NOT NULL, article_row INTEGER NOT NULL REFERENCES articles(row),
     ordinal INTEGER, start INTEGER, end INTEGER, n_tokens INTEGER, embed_key TEXT);
-CREATE TABLE duplicates (article_id TEXT, kept_id TEXT, path TEXT, reason TEXT, title TEXT, url TEXT);
+CREATE TABLE duplicates (
+    article_id TEXT, kept_id TEXT, path TEXT, reason TEXT, title TEXT, url TEXT, source TEXT, published TEXT);
 CREATE TABLE problems (path TEXT, reason TEXT);
 """
 
@@ -75,8 +76,7 @@ class Index:
                 "SELECT id, title, text, source, published, url, author, category, path, content_hash "
                 "FROM articles ORDER BY row")]
             rows = db.execute("SELECT id, article_row, start, end, embed_key FROM chunks ORDER BY row").fetchall()
-            self.duplicates = [Duplicate(*r) for r in db.execute(
-                "SELECT article_id, kept_id, path, reason, title, url FROM duplicates")]
+            self.duplicates = _duplicates(db)
             self.problems = [Problem(*r) for r in db.execute("SELECT * FROM problems")]
         finally:
             db.close()
@@ -129,6 +129,11 @@ class Index:
             start=int(self.chunk_start[row]), end=int(self.chunk_end[row]), score=float(score),
             dense_score=float(dense_score), lexical_score=float(lexical_score),
         )
+
+    def copies_of(self, article_id: str) -> list[Duplicate]:
+        """The copies of an indexed article that were left out as duplicates, earliest first."""
+        return sorted((d for d in self.duplicates if d.kept_id == article_id),
+                      key=lambda d: (d.published or date.max, d.source))
 
     def kept_copy(self, article_id: str) -> str:
         """The id under which an article is indexed: itself, or the copy kept in its place."""
@@ -231,12 +236,21 @@ def _write_sqlite(path: Path, contents: IndexContents) -> None:
             [(i, c.id, rows[c.article_id], c.ordinal, c.start, c.end, c.n_tokens, key)
              for i, (c, key) in enumerate(zip(contents.chunks, contents.embed_keys))],
         )
-        db.executemany("INSERT INTO duplicates VALUES (?,?,?,?,?,?)",
-                       [(d.article_id, d.kept_id, d.path, d.reason, d.title, d.url) for d in contents.duplicates])
+        db.executemany("INSERT INTO duplicates VALUES (?,?,?,?,?,?,?,?)",
+                       [(d.article_id, d.kept_id, d.path, d.reason, d.title, d.url, d.source,
+                         d.published.isoformat() if d.published else None) for d in contents.duplicates])
         db.executemany("INSERT INTO problems VALUES (?,?)", [(p.path, p.reason) for p in contents.problems])
         db.commit()
     finally:
         db.close()
+
+
+def _duplicates(db: sqlite3.Connection) -> list[Duplicate]:
+    columns = {row[1] for row in db.execute("PRAGMA table_info(duplicates)")}
+    if "source" not in columns:  # written before duplicates kept their source and date
+        return [Duplicate(*r) for r in db.execute("SELECT article_id, kept_id, path, reason, title, url FROM duplicates")]
+    return [Duplicate(*r[:6], r[6] or "", date.fromisoformat(r[7]) if r[7] else None) for r in db.execute(
+        "SELECT article_id, kept_id, path, reason, title, url, source, published FROM duplicates")]
 
 
 def _article(row: tuple) -> Article:

@@ -62,6 +62,8 @@ class Duplicate:
     reason: str  # "exact" or "near (jaccard 0.87)"
     title: str = ""  # kept so evidence naming the dropped copy by title or url finds the kept one
     url: str = ""
+    source: str = ""  # who else ran the story: "Which outlets carried it?" is answered from these
+    published: date | None = None
 
 
 @dataclass(frozen=True)

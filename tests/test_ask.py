@@ -67,6 +67,20 @@ def test_which_question_brings_the_sentence_naming_the_answer(desk):
     assert_citations_resolve(answer)
 
 
+def test_which_outlets_ran_a_story_is_answered_from_sources_and_copies(desk):
+    answer = desk.ask("Which two outlets ran the story quoting Dr Marisol Okonkwo-Reyes about Twitter's API charges?")
+    assert not answer.abstained and answer.backend == "metadata"
+    assert "Tech Ledger (16 February 2025)" in answer.text and "Pacific Newswire (17 February 2025)" in answer.text
+    assert answer.citations[0].hit.article_id == "tech/twitter-api-pricing"
+    assert "Okonkwo-Reyes" in answer.citations[0].hit.text
+    assert_citations_resolve(answer)
+    both = desk.ask("Which outlet published both the January inflation figures and General Sir Nick Carter's warning?")
+    assert both.text.startswith("Capital Dispatch published both") and len(both.citations) == 2
+    assert_citations_resolve(both)
+    # A question about the story's content that names a newspaper is not about who ran it.
+    assert desk.ask("Oded Lifschitz worked as a journalist for which newspaper?").backend == "extractive"
+
+
 def test_exact_rare_term_is_found_through_bm25(desk):
     retrieval = desk.retrieve("ConsultMyApp")
     top = retrieval.hits[0]

@@ -46,6 +46,24 @@ def test_sample_index_stats(sample_index_dir):
     assert "Beautiful Virgin Islands" in stats.sources
 
 
+def test_duplicates_keep_their_outlet_and_date_and_old_indexes_still_load(sample_index_dir, tmp_path):
+    index = open_index(sample_index_dir)
+    copies = index.copies_of("tech/twitter-api-pricing")
+    assert [(c.source, c.published) for c in copies] == [("Pacific Newswire", date(2025, 2, 17))]
+    # An index written before duplicates kept their source and date reads as before, without them.
+    old = tmp_path / "old"
+    shutil.copytree(sample_index_dir, old)
+    live = old / (old / "CURRENT").read_text().strip()
+    db = sqlite3.connect(live / "meta.sqlite")
+    db.execute("ALTER TABLE duplicates DROP COLUMN source")
+    db.execute("ALTER TABLE duplicates DROP COLUMN published")
+    db.commit()
+    db.close()
+    reopened = open_index(old)
+    assert len(reopened.duplicates) == len(index.duplicates)
+    assert {c.source for c in reopened.copies_of("tech/twitter-api-pricing")} == {""}
+
+
 def test_no_related_articles_headline_in_any_chunk(sample_index_dir):
     index = open_index(sample_index_dir)
     seed_page = (SAMPLE / f"{SEED_ID}.txt").read_text()
