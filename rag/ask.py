@@ -164,6 +164,23 @@ class Newsdesk:
                         focus_coverage(question, focus, hits, live.index, scorer) if focus else 1.0,
                         bool(focus and focus.with_figure))
 
+    def neighbours(self, hits: Sequence[Hit], n: int, live: _Loaded | None = None) -> list[Hit]:
+        """Up to ``n`` passages of the best hit's article that sit next to its retrieved ones, in article order.
+
+        Retrieval keeps at most two passages an article; the sentence that answers may be in the one
+        before or after them.
+        """
+        if not hits or n <= 0:
+            return []
+        index = (live or self._live).index
+        article = hits[0].article_id
+        shown = {h.chunk_id for h in hits}
+        rows = [index.chunk_row[h.chunk_id] for h in hits if h.article_id == article]
+        near = sorted({r + d for r in rows for d in (-1, 1)}, key=lambda r: (min(abs(r - x) for x in rows), r))
+        extra = [r for r in near if 0 <= r < len(index) and index.chunk_ids[r] not in shown
+                 and index.article_of(r).id == article][:n]
+        return [index.hit(r, 0.0) for r in sorted(extra)]
+
     def ask(self, question: str, **options) -> Answer:
         """Answer ``question``; options as for ``stream``."""
         answer = None
@@ -194,6 +211,7 @@ class Newsdesk:
                                   notes + [f"evidence too weak: {evidence}"])
             yield replace(answer, abstain_reason=evidence.reason(self.answer_settings))
             return
+        hits = hits + self.neighbours(hits, generator.neighbour_passages, live)
         if asks_for_outlets(question):
             # Who ran a story is metadata, not something a passage says: answered the same by every backend.
             found = outlets_answer(query, hits, live.index, live.scorer)

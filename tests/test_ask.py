@@ -81,6 +81,17 @@ def test_which_outlets_ran_a_story_is_answered_from_sources_and_copies(desk):
     assert desk.ask("Oded Lifschitz worked as a journalist for which newspaper?").backend == "extractive"
 
 
+def test_answer_may_come_from_the_passage_next_to_the_retrieved_ones(desk):
+    question = "How many monthly users does Threads have now?"
+    retrieved = {h.chunk_id for h in desk.retrieve(question).hits}
+    answer = desk.ask(question)
+    assert "320 million" in answer.text, answer.text
+    cited = {c.hit.chunk_id for c in answer.citations if "320 million" in c.quote}
+    assert cited and not cited & retrieved  # a neighbour of the retrieved passages, shown after them
+    assert cited <= {h.chunk_id for h in answer.passages}
+    assert_citations_resolve(answer)
+
+
 def test_exact_rare_term_is_found_through_bm25(desk):
     retrieval = desk.retrieve("ConsultMyApp")
     top = retrieval.hits[0]

@@ -29,6 +29,9 @@ class AnswerBackend(ABC):
     name: str = ""
     description: str = ""
     streams_tokens: bool = False  # True when ``generate`` yields model tokens as they come
+    # Passages of the best article next to the retrieved ones, shown after them: cheap for a backend that
+    # reads sentences, a longer prompt for a model (rag.ask.Newsdesk.neighbours).
+    neighbour_passages: int = 0
 
     def __init__(self, context: BackendContext):
         self.context = context

@@ -27,6 +27,7 @@ _LEANS_BACK = re.compile(r"^[\"'“‘]?(it|this|that|these|those|he|she|they|hi
 class ExtractiveBackend(AnswerBackend):
     name = "extractive"
     description = "Quotes the best-matching sentences; no language model."
+    neighbour_passages = 2  # "Threads now has 320 million users" may sit in the chunk before the two retrieved
 
     def generate(self, question: str, passages: Sequence[Hit], history: Sequence[Turn] = ()) -> Iterator[str]:
         max_sentences = int(self.context.options.get("max_sentences", 3))
