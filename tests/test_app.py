@@ -217,3 +217,12 @@ def test_chat_keeps_answering_during_a_rebuild_and_then_uses_the_new_index(tmp_p
         rebuild.join()
     after = ask(at, "When did the island library reopen?")
     assert "Island library reopens after flood repairs" in "\n".join(texts(after))
+
+
+def test_outlet_question_shows_the_outlets_and_the_story_passage(sample_app):
+    reply = ask(sample_app, "Which outlets carried the story about Pope Francis developing pneumonia in both lungs?")
+    shown = "\n".join(texts(reply))
+    answer = sample_app.session_state["turns"][0].answer
+    assert answer.backend == "metadata" and not answer.abstained
+    assert "Meridian Times" in shown and "Continental Wire" in shown
+    assert '<div class="nd-source-head"' in shown and "pneumonia" in shown
