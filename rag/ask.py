@@ -15,11 +15,11 @@ from pathlib import Path
 
 from .answer import BackendContext, get_backend
 from .answer_types import expected_answers
-from .focus import Focus, asked_focus
 from .cite import check_citations
 from .config import AnswerSettings, RetrieveSettings, default_index_dir
 from .embed import Embedder, get_embedder, resolve_model
 from .errors import IndexIncompatibleError
+from .focus import Focus, asked_focus
 from .outlets import asks_for_outlets, outlets_answer
 from .prompts import NOT_COVERED
 from .retrieve import Filters, Retrieval, retrieve

@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 
+from .lexical import terms
+
 _AUXILIARIES = frozenset(
     "is are was were be been being am do does did has have had will would can could should shall may might must "
     "'s 're 've 'd".split())
@@ -172,6 +174,7 @@ def _noun_phrase_focus(words: list[str], written: list[str], i: int) -> Focus | 
     return Focus(head)
 
 
+FOCUS_BONUS = 0.1  # the extractive answerer's bonus for a sentence that plainly answers about the focus
 _TOKEN = re.compile(r"\S+")
 _POSSESSIVE = re.compile(r"[’']s?\W*$")
 _ORDINAL = re.compile(r"\d(?:st|nd|rd|th)\b")  # "the 15th-century coins" counts no coins
@@ -184,20 +187,19 @@ def words_and_numbers(text: str) -> list[str]:
     return re.findall(r"\d+|[^\W\d_]+", text.lower())
 
 
-def focus_bonus(focus: Focus | None, sentence: str, stems, question: str = "") -> float:
-    """How plainly ``sentence`` answers about ``focus``: a figure just before it ("recovered 112 COINS")
-    for a figure question, a name beside it ("Castlebar Circuit COURT") otherwise.
-
-    ``stems``: the index terms of a word (``rag.lexical.terms``), so that "coin" finds "coins".
+def focus_bonus(focus: Focus | None, sentence: str, question: str = "") -> float:
+    """How plainly ``sentence`` answers about ``focus`` of ``question``: a figure just before it
+    ("recovered 112 COINS") for a figure question, a name beside it ("Castlebar Circuit COURT") otherwise.
+    Words match as index terms, so that "coin" finds "coins".
     """
     if focus is None:
         return 0.0
-    wanted = {t for w in focus.words for t in stems(w)}
+    wanted = {t for w in focus.words for t in terms(w)}
     asked = set(words_and_numbers(question))
     tokens = _TOKEN.findall(sentence)
     best = 0.0
     for j, token in enumerate(tokens):
-        if not wanted & set(stems(token)):
+        if not wanted & set(terms(token)):
             continue
         if focus.with_figure:
             before = tokens[max(0, j - 4):j]
@@ -212,5 +214,3 @@ def focus_bonus(focus: Focus | None, sentence: str, stems, question: str = "") -
             best = max(best, FOCUS_BONUS / 3)
     return best
 
-
-FOCUS_BONUS = 0.1

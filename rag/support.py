@@ -12,8 +12,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .focus import FIGURE, Focus
 from .embed import Embedder
+from .focus import FIGURE, Focus
 from .lexical import LexicalIndex, terms
 from .sentences import split_sentences
 from .types import Hit
@@ -109,13 +109,13 @@ class SupportScorer:
         return bool(similar.max() >= SAME_MEANING)
 
     def _word_vectors(self, words: list[str]) -> np.ndarray:
-        missing = [w for w in words if w not in self._words]
-        if missing:
-            for w, v in zip(missing, self.embedder.embed(missing)):
-                self._words[w] = v
-            while len(self._words) > self._words_size:
-                self._words.popitem(last=False)
-        return np.stack([self._words[w] for w in words])
+        missing = [w for w in dict.fromkeys(words) if w not in self._words]
+        fresh = dict(zip(missing, self.embedder.embed(missing))) if missing else {}
+        vectors = np.stack([fresh[w] if w in fresh else self._words[w] for w in words])
+        self._words.update(fresh)
+        while len(self._words) > self._words_size:
+            self._words.popitem(last=False)
+        return vectors
 
     def _max_idf(self) -> float:
         n = self.lexical.size

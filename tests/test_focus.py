@@ -5,7 +5,6 @@ import pytest
 
 from rag.answer_types import answer_bonus
 from rag.focus import FOCUS_BONUS, asked_focus, focus_bonus
-from rag.lexical import terms
 
 
 @pytest.mark.parametrize("question, word, with_figure", [
@@ -52,10 +51,10 @@ def test_no_focus_when_the_question_only_names_its_kind_of_answer(question):
 def test_focus_bonus_wants_a_new_figure_before_the_focus():
     question = "How many coins were recovered from the 15th-century hoard?"
     focus = asked_focus(question)
-    assert focus_bonus(focus, "The excavation eventually recovered 112 coins.", terms, question) == FOCUS_BONUS
+    assert focus_bonus(focus, "The excavation eventually recovered 112 coins.", question) == FOCUS_BONUS
     # An ordinal or a figure the question already gives is no count.
-    assert focus_bonus(focus, "A hoard of 15th-century silver coins was found.", terms, question) < FOCUS_BONUS
-    assert focus_bonus(focus, "No money was found.", terms, question) == 0.0
+    assert focus_bonus(focus, "A hoard of 15th-century silver coins was found.", question) < FOCUS_BONUS
+    assert focus_bonus(focus, "No money was found.", question) == 0.0
 
 
 def test_answer_bonus_counts_only_what_the_question_does_not_say():

@@ -1,9 +1,12 @@
 """The extractive backend: the answer is 1-4 sentences quoted verbatim from the passages.
 
 Every sentence of the retrieved passages is scored against the question (embedding similarity and
-IDF-weighted term overlap, see ``rag.support``), with a small prior for better-ranked passages. The
-best sentence leads; others follow when they score close to it and add something new. No model
-beyond the embedder, so it is always available and fast.
+IDF-weighted term overlap, see ``rag.support``), plus a bonus when it gives the kind of answer asked
+for and the question does not already say it (``rag.answer_types``), or a figure or name right beside
+the question's focus (``rag.focus``), and a small prior for better-ranked passages. The best sentence
+leads; others follow when they score close to it and add something new. When none of them gives the
+asked figure, date or name, the best sentence that does (from an article already quoted) is brought
+in. No model beyond the embedder, so it is always available and fast.
 """
 from __future__ import annotations
 
@@ -12,7 +15,6 @@ from collections.abc import Iterator, Sequence
 
 from ..answer_types import ASKS_WHY, answer_bonus, expected_answers
 from ..focus import FOCUS_BONUS, asked_focus, focus_bonus
-from ..lexical import terms
 from ..support import ScoredSentence
 from ..types import Hit, Turn
 from .base import AnswerBackend
@@ -43,26 +45,28 @@ class ExtractiveBackend(AnswerBackend):
         previous = {id(b): a for a, b in zip(everything, everything[1:]) if a.passage == b.passage}
         asks_why = bool(ASKS_WHY.search(question))
         asked = asked_focus(question)
+        typed_question = bool(expected_answers(question))
 
         def value(s: ScoredSentence) -> float:
             own = s.score
             if asks_why and id(s) in previous:
                 # The reason tends to follow the sentence that states the event asked about.
                 own = max(own, (own + previous[id(s)].score) / 2)
-            return (own + answer_bonus(question, s.text) + focus_bonus(asked, s.text, terms, question)
+            return (own + answer_bonus(question, s.text) + focus_bonus(asked, s.text, question)
                     + 0.05 / (s.passage + 1))  # better-ranked passages first among equals
 
         def gives_answer(s: ScoredSentence) -> bool:
-            typed = answer_bonus(question, s.text) > 0 or not expected_answers(question)
-            return typed and (asked is None or focus_bonus(asked, s.text, terms, question) >= FOCUS_BONUS)
+            typed = answer_bonus(question, s.text) > 0 or not typed_question
+            return typed and (asked is None or focus_bonus(asked, s.text, question) >= FOCUS_BONUS)
 
-        ranked = sorted((s for s in everything if _answer_like(s.text)), key=lambda s: -value(s))
+        values = {id(s): value(s) for s in everything}
+        ranked = sorted((s for s in everything if _answer_like(s.text)), key=lambda s: -values[id(s)])
         if not ranked:
             return []
-        best = value(ranked[0])
+        best = values[id(ranked[0])]
         chosen: list[ScoredSentence] = []
         for s in ranked:
-            if len(chosen) >= max_sentences or value(s) < CLOSE_TO_BEST * best:
+            if len(chosen) >= max_sentences or values[id(s)] < CLOSE_TO_BEST * best:
                 break
             if any(_overlap(s.text, c.text) > REDUNDANT for c in chosen):
                 continue
@@ -70,12 +74,12 @@ class ExtractiveBackend(AnswerBackend):
             if _LEANS_BACK.match(s.text) and before is not None and before not in chosen and _answer_like(before.text):
                 chosen.append(before)  # "It comes after..." needs the sentence that says what "it" is
             chosen.append(s)
-        if (expected_answers(question) or asked) and not asks_why and not any(gives_answer(c) for c in chosen):
+        if (typed_question or asked) and not asks_why and not any(gives_answer(c) for c in chosen):
             # A figure, date or name question whose closest sentences only restate it ("a hoard of silver
             # coins was found"): bring the best sentence that gives such an answer ("recovered 112 coins").
             # From an article already quoted: its lead sentence set the context the answer completes.
             quoted = {passages[c.passage].article_id for c in chosen}
-            answer = next((s for s in ranked if gives_answer(s) and value(s) >= ANSWER_FLOOR * best
+            answer = next((s for s in ranked if values[id(s)] >= ANSWER_FLOOR * best and gives_answer(s)
                            and passages[s.passage].article_id in quoted), None)
             if answer is not None and answer not in chosen:
                 chosen = chosen[: max_sentences - 1] + [answer]
