@@ -9,12 +9,12 @@ import re
 
 from .focus import words_and_numbers
 
-# Question word -> what an answer sentence to it usually contains, and the bonus such a sentence gets.
-# A general QA prior, not tuned per question. "Why" weighs most: the sentence closest to a why-question
-# usually restates its premise ("Microsoft dropped Twitter") rather than giving the reason.
 # A figure: digits as one token ("$9.74bn", "1,172"), or a number word ("one" is left out: "one of the ...").
 _NUMBER = (r"[$£€]?\d[\d,.]*\d?(?:bn|m|k|%)?|\b(?:two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|"
            r"thirty|forty|fifty|hundreds?|thousands?|millions?|billions?|dozens?|half|twice|double)\b")
+# Question word -> what an answer sentence to it usually contains, and the bonus such a sentence gets.
+# A general QA prior, not tuned per question. "Why" weighs most: the sentence closest to a why-question
+# usually restates its premise ("Microsoft dropped Twitter") rather than giving the reason.
 ANSWER_TYPES = [
     (0.15, re.compile(r"^\s*why\b|\bhow come\b|\bwhat (?:was|is|were|are) the reasons?\b|\bwhat reasons?\b|"
                       r"\bwhat (?:led|prompted|caused|drove)\b|\bblamed?\b", re.I),
@@ -40,7 +40,6 @@ def expected_answers(question: str) -> list[tuple[float, re.Pattern]]:
     return [(bonus, answer) for bonus, asks, answer in ANSWER_TYPES if asks.search(question)]
 
 
-
 def answer_bonus(question: str, sentence: str) -> float:
     """The bonus of the best kind of answer ``question`` asks for that ``sentence`` gives.
 
@@ -51,4 +50,3 @@ def answer_bonus(question: str, sentence: str) -> float:
     return max((bonus for bonus, answer in expected_answers(question)
                 if any(not set(words_and_numbers(m.group(0))) <= asked for m in answer.finditer(sentence))),
                default=0.0)
-

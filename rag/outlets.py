@@ -26,7 +26,7 @@ _WHO_PUBLISHED = re.compile(r"\bwho\s+(?:published|ran|carried|reported|broke)\b
 _BOTH = re.compile(r"\bboth\b(.+?)\band\b(.+)", re.I)
 _OUTLET_WORDS = re.compile(r"\b(?:which|what|who|two|three|outlets?|publications?|newspapers?|papers?|sites?|"
                            r"websites?|broadcasters?|media|published|ran|carried|reported|story|stories|both|"
-                           r"the|about|on|quoting)\b", re.I)
+                           r"quoting)\b", re.I)
 
 
 @dataclass(frozen=True)
