@@ -41,9 +41,8 @@ class Evidence:
     coverage: float
     answer_support: float
     missing_names: tuple[str, ...] = ()  # names and numbers of the question found in no passage
-    focus: str | None = None  # what the question asks about ("deep" in "How deep is the sinkhole?")
+    focus: Focus | None = None  # what the question asks about ("deep" in "How deep is the sinkhole?")
     focus_coverage: float = 1.0  # the best coverage of the question by one retrieved article naming the focus
-    focus_figure: bool = False  # the focus must come with a figure ("How many pups ...")
 
     def sufficient(self, settings: AnswerSettings) -> bool:
         return (self.best_similarity >= settings.min_similarity and self.coverage >= settings.min_coverage
@@ -57,15 +56,15 @@ class Evidence:
         if self.coverage < settings.min_coverage:
             return "The closest passages match too little of the question."
         if self.focus and self.focus_coverage < settings.min_coverage:
-            what = "gives a figure for" if self.focus_figure else "mentions"
-            return f"No article that covers this question {what} “{self.focus}”."
+            what = "gives a figure for" if self.focus.with_figure else "mentions"
+            return f"No article that covers this question {what} “{self.focus.word}”."
         if not self.sufficient(settings):
             return "The closest passages are too far from the question."
         return ""
 
     def __str__(self) -> str:
         missing = f", not found: {', '.join(self.missing_names)}" if self.missing_names else ""
-        focus = f", focus '{self.focus}' in an article covering {self.focus_coverage:.2f}" if self.focus else ""
+        focus = f", focus '{self.focus.word}' in an article covering {self.focus_coverage:.2f}" if self.focus else ""
         return (f"similarity {self.best_similarity:.2f}, coverage {self.coverage:.2f}, "
                 f"answer support {self.answer_support:.2f}{missing}{focus}")
 
@@ -160,9 +159,7 @@ class Newsdesk:
         focus = (asked_focus(asked) if asked else None) or asked_focus(last_question(question))
         return Evidence(max(h.dense_score for h in hits), scorer.coverage(question, list(hits)),
                         max(typed, default=0.0), missing_names(question, hits),
-                        focus.word if focus else None,
-                        focus_coverage(question, focus, hits, live.index, scorer) if focus else 1.0,
-                        bool(focus and focus.with_figure))
+                        focus, focus_coverage(question, focus, hits, live.index, scorer) if focus else 1.0)
 
     def neighbours(self, hits: Sequence[Hit], n: int, live: _Loaded | None = None) -> list[Hit]:
         """Up to ``n`` passages of the best hit's article that sit next to its retrieved ones, in article order.
