@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -102,6 +103,10 @@ def ask(page, url: str, question: str) -> None:
     box.fill(question)
     box.press("Enter")
     page.locator(".nd-source-head").first.wait_for(timeout=120_000)
+    # The script may still be drawing the rest of the page; a click before it is done can be undone.
+    page.locator('[data-testid="stApp"][data-test-script-state="notRunning"]').wait_for(timeout=120_000)
+    page.wait_for_load_state("networkidle")
+    page.evaluate("document.fonts.ready.then(() => true)")
 
 
 def test_seed_question_in_the_browser(browser, sample_server, tmp_path):
@@ -117,8 +122,14 @@ def test_seed_question_in_the_browser(browser, sample_server, tmp_path):
     page.locator(".nd-question").first.scroll_into_view_if_needed()
     shot = tmp_path / "answer.png"
     page.screenshot(path=str(shot))
+    anchor = marker.get_attribute("href")
     marker.click()  # the [n] marker leads to its source
-    expect(page.locator(f"#{marker.get_attribute('href')[1:]}")).to_be_in_viewport()
+    expect(page).to_have_url(re.compile(f"{anchor}$"))
+    # Where the jump landed, read at once: Streamlit's chat view sometimes scrolls back to the bottom a
+    # moment later on a late resize (about 1 run in 10), which is Streamlit's behaviour, not the link's.
+    landed = page.locator(anchor).evaluate("e => { const r = e.getBoundingClientRect(); "
+                                           "return r.bottom > 0 && r.top < window.innerHeight; }")
+    assert landed, "the source is not in view after its [n] marker was clicked"
     page.screenshot(path=str(tmp_path / "source.png"))
     assert shot.stat().st_size > 10_000
     page.close()
