@@ -13,14 +13,14 @@ from __future__ import annotations
 
 import argparse
 import itertools
-from dataclasses import replace
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from rag.ask import Newsdesk  # noqa: E402
 from rag.config import AnswerSettings  # noqa: E402
+from rag.desk import Newsdesk  # noqa: E402
 from rag.evaluate.dataset import load_questions  # noqa: E402
 
 GRID = {

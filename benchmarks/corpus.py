@@ -16,9 +16,9 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 
-from rag.clean import clean
-from rag.load import load_documents
-from rag.sentences import split_sentences
+from rag.ingest.clean import clean
+from rag.ingest.load import load_documents
+from rag.text import split_sentences
 from rag.types import Article
 
 SAMPLE_DIR = Path("data/articles")

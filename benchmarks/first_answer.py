@@ -27,7 +27,7 @@ WARM = ("How did Musk react?", "What did Microsoft say about the change?", "Who 
 CHILD = """
 import json, sys, time
 started = time.perf_counter()
-from rag.ask import Newsdesk
+from rag.desk import Newsdesk
 from rag.types import Turn
 imported = time.perf_counter()
 desk = Newsdesk(sys.argv[1])
@@ -59,7 +59,7 @@ def one_run(index_dir: Path) -> dict:
 
 
 def sample_index(workdir: Path) -> Path:
-    from rag.indexing import build_index
+    from rag.ingest.build import build_index
 
     index_dir = workdir / "index"
     print(f"building the sample index in {index_dir} (not timed)...", flush=True)

@@ -37,8 +37,8 @@ def measure(corpus_dir: str, index_dir: str, extra: dict | None) -> dict:
 
     Runs in a child process: the figures include its peak RSS.
     """
-    from rag.embed import get_embedder
-    from rag.indexing import add_to_index, build_index
+    from rag.index.embed import get_embedder
+    from rag.ingest.build import add_to_index, build_index
 
     started = time.perf_counter()
     get_embedder()

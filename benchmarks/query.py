@@ -64,8 +64,8 @@ def read_questions(count: int, seed: int) -> list[str]:
 def build(paths: list[str], index_dir: str, max_tokens: int | None) -> dict:
     """Build (or, for unchanged chunks, reuse) an index; runs in a child process."""
     from rag.config import ChunkSettings, IndexSettings
-    from rag.embed import get_embedder
-    from rag.indexing import build_index
+    from rag.index.embed import get_embedder
+    from rag.ingest.build import build_index
 
     get_embedder()
     settings = IndexSettings(chunk=ChunkSettings(max_tokens=max_tokens, overlap_tokens=0)) if max_tokens else IndexSettings()
@@ -80,8 +80,8 @@ def in_child(*args) -> dict:
 
 def derived_count_for(target_chunks: int, max_tokens: int, seed: int) -> int:
     """How many derived articles make at least ``target_chunks`` chunks (the sample adds a few hundred)."""
-    from rag.chunk import chunk_article
     from rag.config import ChunkSettings
+    from rag.ingest.chunk import chunk_article
     from rag.types import Article
 
     settings = ChunkSettings(max_tokens=max_tokens, overlap_tokens=0)
@@ -173,8 +173,8 @@ def compare_dense(desk, questions: list[str], ef_values: list[int]) -> None:
             by_id, tie_aware = recall(exact_ids, exact_scores, ids, scores)
             print(f"  {f'HNSW efSearch {ef}':<22}{k:>4}{by_id:>9.3f}{tie_aware:>11.3f}{np.percentile(ms, 50):>9.2f}"
                   f"{np.percentile(ms, 95):>9.2f}")
-    from rag.retrieve import HNSW_EF_SEARCH
-    print(f"  (k 50 is what retrieval asks for; rag/retrieve.py searches with efSearch {HNSW_EF_SEARCH})")
+    from rag.config import RetrieveSettings
+    print(f"  (k 50 is what retrieval asks for; rag/retrieve.py searches with efSearch {RetrieveSettings().hnsw_ef_search})")
 
 
 def compare_retrieval(desk, questions: list[str]) -> None:
@@ -206,7 +206,7 @@ def compare_retrieval(desk, questions: list[str]) -> None:
 def serve(index_dir: Path, questions: list[str], label: str, compare: bool, ef_values: list[int]) -> None:
     import faiss
 
-    from rag.ask import Newsdesk
+    from rag.desk import Newsdesk
 
     before = rss_mib()
     started = time.perf_counter()
@@ -237,7 +237,7 @@ def main() -> None:
     parser.add_argument("--no-sample", action="store_true", help="skip the sample index")
     args = parser.parse_args()
 
-    from rag.store import current_version
+    from rag.index.store import current_version
 
     if args.torch_threads:
         import torch

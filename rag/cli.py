@@ -111,7 +111,7 @@ def _settings(model: str | None, max_tokens: int | None, overlap: int | None):
 @click.option("--overlap", type=click.IntRange(0, 500), default=None, help="Chunk overlap in tokens (default 40).")
 def index_build(paths, index_dir, model, max_tokens, overlap) -> None:
     """Build the index from scratch from PATHS (folders, recursively, or files)."""
-    from .indexing import build_index
+    from .ingest.build import build_index
 
     report = build_index(paths, index_dir or default_index_dir(), _settings(model, max_tokens, overlap),
                          progress=_progress_bar())
@@ -123,7 +123,7 @@ def index_build(paths, index_dir, model, max_tokens, overlap) -> None:
 @INDEX_OPTION
 def index_add(paths, index_dir) -> None:
     """Add new or changed articles from PATHS; unchanged ones are not embedded again."""
-    from .indexing import add_to_index
+    from .ingest.build import add_to_index
 
     report = add_to_index(paths, index_dir or default_index_dir(), progress=_progress_bar())
     _print_report(report, "updated")
@@ -136,7 +136,7 @@ def index_add(paths, index_dir) -> None:
 @click.option("--path", default=None, help="Remove the articles read from this file or folder.")
 def index_remove(index_dir, source, article_id, path) -> None:
     """Remove articles (and their chunks) by source, id or path."""
-    from .indexing import remove_from_index
+    from .ingest.build import remove_from_index
 
     report = remove_from_index(index_dir or default_index_dir(), source=source, article_id=article_id, path=path)
     _print_report(report, "updated")
@@ -147,7 +147,7 @@ def index_remove(index_dir, source, article_id, path) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 def index_stats_cmd(index_dir, as_json) -> None:
     """Articles, chunks, sources, date range, model, duplicates, size and build time."""
-    from .indexing import index_stats
+    from .index.stats import index_stats
 
     s = index_stats(index_dir or default_index_dir())
     if as_json:
@@ -184,8 +184,8 @@ def index_stats_cmd(index_dir, as_json) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 def ask(question, index_dir, k, sources, since, until, as_of, backend, as_json) -> None:
     """Answer QUESTION from the index, with numbered sources."""
-    from .ask import Newsdesk
-    from .render import answer_to_dict, answer_to_text
+    from .answer_format import answer_to_dict, answer_to_text
+    from .desk import Newsdesk
 
     desk = Newsdesk(index_dir)
     answer = desk.ask(question, k=k, sources=sources, since=since, until=until, as_of=as_of, backend=backend)
@@ -202,6 +202,7 @@ def backends() -> None:
 
 
 from .evaluate.command import eval_command  # noqa: E402
+
 cli.add_command(eval_command, "eval")
 
 

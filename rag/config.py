@@ -1,4 +1,7 @@
-"""Typed settings, split by concern. Defaults are the configuration the README reports figures for."""
+"""Typed settings, split by concern: every tuned number lives here with the reason and the measurement behind it.
+
+Defaults are the configuration the README reports figures for. ``benchmarks/`` re-measures them.
+"""
 from __future__ import annotations
 
 import os
@@ -53,16 +56,91 @@ class RetrieveSettings:
     max_per_article: int = 2
     mmr_lambda: float = 0.75
     recency_weight: float = 0.3  # share of the fused score a time phrase may move
+    # HNSW graph search depth: recall@50 against exact search 0.977 at 50k chunks for 0.4 ms a query
+    # (benchmarks/query.py; FAISS's default 16 loses a fifth of the top-50 candidates).
+    hnsw_ef_search: int = 128
+    # With filters allowing under this share of the chunks, an HNSW index scores the allowed rows exactly:
+    # a graph search through a small allowed set misses neighbours.
+    exact_filter_share: float = 0.1
+
+
+@dataclass(frozen=True)
+class GroundingSettings:
+    """How a passage sentence is judged to back a claim or answer a question (``rag.grounding``)."""
+
+    # A sentence's support score: this share of embedding similarity, the rest IDF-weighted term overlap.
+    dense_share: float = 0.6
+    # Support score at or above which a cited sentence counts as backed by its passage.
+    supported: float = 0.55
+    # Cosine similarity of two single words' embeddings from which one names the other: "attorney" for
+    # "lawyer" (0.89), "movie" for "film" (0.84), "mum" for "mother" (0.85). Lower, words of one topic pass
+    # for each other: "dogs" for "pups" (0.79), "reporter" for "journalist" (0.79); "depth" for "deep" (0.71)
+    # comes from the focus's own alternatives instead. (all-MiniLM-L6-v2; benchmarks/abstention.py)
+    same_meaning: float = 0.8
+
+
+@dataclass(frozen=True)
+class ExtractiveSettings:
+    """The extractive backend's choice of sentences (``rag.answer.extractive``; see README, Quality)."""
+
+    max_sentences: int = 3
+    min_words: int = 5  # shorter lines are headings or captions, not answers
+    close_to_best: float = 0.75  # a further sentence must score at least this share of the best one
+    answer_floor: float = 0.4  # a sentence brought in for the asked answer scores this share of the best (0.3-0.4: one plateau)
+    redundant: float = 0.8  # word overlap above which a sentence repeats one already chosen
+    # Bonuses for a sentence that gives the kind of answer asked: a general QA prior, not tuned per question.
+    # "Why" weighs most: the sentence closest to a why-question usually restates its premise, not the reason.
+    reason_bonus: float = 0.15
+    typed_bonus: float = 0.08  # a figure for "how much", a date for "when", a name for "who"
+    focus_bonus: float = 0.1  # a figure or a name right beside the question's focus ("recovered 112 COINS")
+    rank_prior: float = 0.05  # divided by the passage's rank: better-ranked passages first among equals
+    # Passages of the best article next to the retrieved ones, also read: the answer may sit just before them.
+    neighbour_passages: int = 2
+
+
+@dataclass(frozen=True)
+class LLMSettings:
+    """What the two generative backends share (``rag.answer.chat``)."""
+
+    max_tokens: int = 256  # most tokens an answer may have
+    temperature: float = 0.0  # 0: the same question gives the same answer
+    rewrite_max_tokens: int = 64  # a follow-up rewritten as a standalone question is short
+    hold_words: int = 7  # a reply's start is held back until this many words show whether it abstains
+
+
+@dataclass(frozen=True)
+class LlamaCppSettings:
+    """The ``llama-cpp`` backend: a local GGUF model."""
+
+    model_path: str | None = None  # a GGUF file; else $RAG_LLM_MODEL, else the bundled Qwen2.5-Coder-0.5B
+    n_ctx: int = 4096  # context window in tokens; passages that do not fit are left out, last first
+    threads: int | None = None  # CPU threads; None: all cores
+
+
+@dataclass(frozen=True)
+class OpenAISettings:
+    """The ``openai`` backend; each unset value falls back to the environment (see ``rag.answer.openai``)."""
+
+    base_url: str | None = None  # the API root with its /v1; required (articles are never sent anywhere unasked)
+    model: str | None = None  # None: the server's only model
+    api_key: str | None = None
+    timeout: float = 120.0  # seconds between bytes: CPU servers are slow
+    retries: int = 2  # retries of a request that failed to connect or got 429/5xx
+    stream: bool = True
 
 
 @dataclass(frozen=True)
 class AnswerSettings:
     backend: str = "extractive"
-    max_sentences: int = 3
     # Calibrated with benchmarks/abstention.py on eval/sample.jsonl (see README, Abstention). On that set the
-    # names check, coverage and the focus check (rag/focus.py, which uses min_coverage too) decide; similarity
+    # names check, coverage and the focus check (rag/question/focus.py, which uses min_coverage too) decide; similarity
     # and answer support measured no gain and stay off. Coverage 0.55-0.60 answers 98.8% and abstains on 82.6%;
     # 0.62-0.65 loses two answerable questions for nothing; 0.68-0.70 abstains on one more but answers <= 93.9%.
     min_similarity: float = 0.0  # best passage cosine similarity to the question
     min_coverage: float = 0.6  # IDF-weighted share of the question's terms found in the passages
     min_answer_support: float = 0.0  # the same share within one sentence holding the kind of answer asked for
+    grounding: GroundingSettings = field(default_factory=GroundingSettings)
+    extractive: ExtractiveSettings = field(default_factory=ExtractiveSettings)
+    llm: LLMSettings = field(default_factory=LLMSettings)
+    llama_cpp: LlamaCppSettings = field(default_factory=LlamaCppSettings)
+    openai: OpenAISettings = field(default_factory=OpenAISettings)

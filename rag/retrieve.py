@@ -13,16 +13,10 @@ import faiss
 import numpy as np
 
 from .config import RetrieveSettings
-from .embed import Embedder
-from .store import Index
-from .timeparse import TimeIntent, parse_time
+from .index.embed import Embedder
+from .index.store import UNKNOWN_SOURCE, Index
+from .question.time_phrases import TimeIntent, parse_time
 from .types import Hit
-
-
-# HNSW graph search depth: recall@50 against exact search 0.977 at 50k chunks for 0.4 ms a query
-# (benchmarks/query.py; FAISS's default 16 loses a fifth of the top-50 candidates).
-HNSW_EF_SEARCH = 128
-UNKNOWN_SOURCE = "unknown"  # how an article without a source is listed and filtered
 
 
 @dataclass(frozen=True)
@@ -65,7 +59,7 @@ def retrieve(
     if len(index) == 0 or (mask is not None and not mask.any()):
         return Retrieval([], query, as_of, intent)
     query_vector = embedder.embed_one(query)
-    dense_rows = _dense_candidates(index, query_vector, settings.candidates, mask)
+    dense_rows = _dense_candidates(index, query_vector, settings.candidates, mask, settings)
     lexical = index.lexical.scores(query)
     if mask is not None:
         lexical = np.where(mask, lexical, 0.0)
@@ -92,20 +86,21 @@ def newest_date(index: Index) -> date | None:
     return max((a.published for a in index.articles if a.published), default=None)
 
 
-def _dense_candidates(index: Index, query_vector: np.ndarray, n: int, mask: np.ndarray | None) -> list[int]:
+def _dense_candidates(index: Index, query_vector: np.ndarray, n: int, mask: np.ndarray | None,
+                      settings: RetrieveSettings) -> list[int]:
     q = query_vector.reshape(1, -1).astype(np.float32)
     hnsw = isinstance(index.dense, faiss.IndexHNSWFlat)
     if mask is None:
-        params = faiss.SearchParametersHNSW(efSearch=HNSW_EF_SEARCH) if hnsw else None
+        params = faiss.SearchParametersHNSW(efSearch=settings.hnsw_ef_search) if hnsw else None
         _, ids = index.dense.search(q, min(n, len(index)), params=params)
         return [int(i) for i in ids[0] if i >= 0]
     allowed = np.flatnonzero(mask)
-    if hnsw and len(allowed) < 0.1 * len(index):
+    if hnsw and len(allowed) < settings.exact_filter_share * len(index):
         # A graph search through a small allowed set misses neighbours: score the allowed rows exactly.
         scores = index.vectors(allowed) @ query_vector
         return [int(allowed[i]) for i in _top(scores, n, positive_only=False)]
     selector = faiss.IDSelectorBatch(allowed.astype(np.int64))
-    params = (faiss.SearchParametersHNSW(sel=selector, efSearch=HNSW_EF_SEARCH) if hnsw
+    params = (faiss.SearchParametersHNSW(sel=selector, efSearch=settings.hnsw_ef_search) if hnsw
               else faiss.SearchParameters(sel=selector))
     _, ids = index.dense.search(q, min(n, len(allowed)), params=params)
     return [int(i) for i in ids[0] if i >= 0]

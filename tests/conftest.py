@@ -13,7 +13,7 @@ SEED_ID = "000_f5fe240bd9425564"
 @pytest.fixture(scope="session")
 def sample_index_dir(tmp_path_factory) -> Path:
     """An index of the sample corpus (read-only for tests: copy it before changing it)."""
-    from rag.indexing import build_index
+    from rag.ingest.build import build_index
 
     index_dir = tmp_path_factory.mktemp("sample") / "index"
     build_index([SAMPLE], index_dir)
@@ -22,7 +22,7 @@ def sample_index_dir(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="session")
 def desk(sample_index_dir):
-    from rag.ask import Newsdesk
+    from rag.desk import Newsdesk
 
     return Newsdesk(sample_index_dir)
 

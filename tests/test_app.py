@@ -9,7 +9,7 @@ import pytest
 from conftest import ROOT, SEED_ID, write
 from streamlit.testing.v1 import AppTest
 
-from rag.prompts import NOT_COVERED
+from rag.answer.prompts import NOT_COVERED
 from rag.types import Citation, Hit
 from rag.ui.highlight import Span, answer_html, article_html, marked, passage_html
 from rag.ui.transcript import conversation_markdown
@@ -128,7 +128,7 @@ def test_no_index_then_upload_shows_article_markup_as_text(tmp_path, monkeypatch
 def test_failed_rebuild_shows_the_error_and_keeps_the_index(tmp_path, monkeypatch):
     index_dir = tmp_path / "index"
     write(tmp_path / "articles", "ferry.md", MARKUP_ARTICLE)
-    from rag.indexing import build_index
+    from rag.ingest.build import build_index
 
     build_index([tmp_path / "articles"], index_dir)
     at = app(index_dir, monkeypatch)
@@ -191,7 +191,7 @@ Librarians said the children's section now has twice as many books and a new rea
 def test_chat_keeps_answering_during_a_rebuild_and_then_uses_the_new_index(tmp_path, monkeypatch):
     import threading
 
-    from rag.indexing import build_index
+    from rag.ingest.build import build_index
 
     index_dir = tmp_path / "index"
     write(tmp_path / "old", "ferry.md", MARKUP_ARTICLE)

@@ -6,8 +6,8 @@ from datetime import date
 
 from conftest import SEED_ID
 
+from rag.question.time_phrases import parse_time
 from rag.retrieve import Filters, retrieve
-from rag.timeparse import parse_time
 from rag.types import Turn
 
 MARKER = re.compile(r"\[(\d+)\]")

@@ -86,7 +86,7 @@ def sample_server(sample_index_dir, tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def markup_server(tmp_path_factory):
-    from rag.indexing import build_index
+    from rag.ingest.build import build_index
 
     root = tmp_path_factory.mktemp("markup")
     write(root / "articles", "ferry.md", MARKUP_ARTICLE)

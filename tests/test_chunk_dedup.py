@@ -3,13 +3,13 @@ from datetime import date
 
 from conftest import SAMPLE
 
-from rag.chunk import chunk_article, embedding_text
-from rag.clean import clean, content_hash
 from rag.config import ChunkSettings
-from rag.dedup import find_duplicates
-from rag.load import load_documents
-from rag.sentences import split_sentences
-from rag.tokens import count_tokens
+from rag.ingest.chunk import chunk_article, embedding_text
+from rag.ingest.clean import clean, content_hash
+from rag.ingest.dedup import find_duplicates
+from rag.ingest.load import load_documents
+from rag.ingest.tokens import count_tokens
+from rag.text import split_sentences
 from rag.types import Article
 
 

@@ -3,8 +3,8 @@ from datetime import date
 
 from conftest import SAMPLE, SEED_ID
 
-from rag.clean import clean, parse_date
-from rag.load import load_file
+from rag.ingest.clean import clean, parse_date
+from rag.ingest.load import load_file
 from rag.types import Document
 
 SEED = SAMPLE / f"{SEED_ID}.txt"

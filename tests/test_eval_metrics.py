@@ -7,7 +7,14 @@ import pytest
 from rag.errors import InputError
 from rag.evaluate import SUMMARY_KEYS, Record, load_questions, summarise
 from rag.evaluate.metrics import (
-    contains_answer, exact_match, facts_found, first_rank, hit_at, normalize_answer, percentile, reciprocal_rank,
+    contains_answer,
+    exact_match,
+    facts_found,
+    first_rank,
+    hit_at,
+    normalize_answer,
+    percentile,
+    reciprocal_rank,
     token_f1,
 )
 from rag.evaluate.run import CitationRecord

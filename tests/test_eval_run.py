@@ -5,12 +5,12 @@ from dataclasses import replace
 
 import pytest
 
-from rag.ask import Newsdesk
 from rag.cli import main
+from rag.desk import Newsdesk
 from rag.evaluate import evaluate, load_questions
 from rag.evaluate.metrics import mean, percentile
-from rag.indexing import build_index
-from rag.store import open_index
+from rag.index.store import open_index
+from rag.ingest.build import build_index
 
 HARBOUR = {
     "title": "Harbour council approves tidal barrier to protect the old town",

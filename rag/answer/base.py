@@ -11,18 +11,20 @@ from abc import ABC, abstractmethod
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
-from ..conversation import standalone_question
+from ..config import AnswerSettings
 from ..errors import BackendUnavailableError
-from ..support import SupportScorer
+from ..grounding.scorer import SupportScorer
+from ..question.followup import standalone_question
 from ..types import Hit, Turn
 
 
 @dataclass(frozen=True)
 class BackendContext:
-    """What a backend may use besides the passages: the scorer holds the embedder and index statistics."""
+    """What a backend may use besides the passages: the scorer holds the embedder and index statistics;
+    the settings hold every backend's typed options."""
 
     scorer: SupportScorer
-    options: dict
+    settings: AnswerSettings = AnswerSettings()
 
 
 class AnswerBackend(ABC):
@@ -30,7 +32,7 @@ class AnswerBackend(ABC):
     description: str = ""
     streams_tokens: bool = False  # True when ``generate`` yields model tokens as they come
     # Passages of the best article next to the retrieved ones, shown after them: cheap for a backend that
-    # reads sentences, a longer prompt for a model (rag.ask.Newsdesk.neighbours).
+    # reads sentences, a longer prompt for a model (rag.desk.Newsdesk.neighbours).
     neighbour_passages: int = 0
 
     def __init__(self, context: BackendContext):

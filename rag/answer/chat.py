@@ -3,10 +3,7 @@
 A subclass only says how to send chat messages to its model (``chat``). The model's reply is raw
 text with [n] markers; ``rag.cite`` verifies it afterwards, so nothing here trusts the model.
 
-Options (``BackendContext.options``) read here, for both backends:
-
-- ``llm_max_tokens``: most tokens an answer may have (default 256).
-- ``llm_temperature``: sampling temperature (default 0.0: the same question gives the same answer).
+Settings read here, for both backends: ``rag.config.LLMSettings`` (``AnswerSettings.llm``).
 """
 from __future__ import annotations
 
@@ -14,13 +11,12 @@ import re
 from abc import abstractmethod
 from collections.abc import Iterable, Iterator, Sequence
 
-from ..prompts import NOT_COVERED, answer_messages, rewrite_messages
+from ..config import LLMSettings
 from ..types import Hit, Turn
 from .base import AnswerBackend, BackendContext
+from .prompts import NOT_COVERED, answer_messages, rewrite_messages
 
-MAX_TOKENS = 256
-REWRITE_MAX_TOKENS = 64
-MAX_REWRITE_CHARS = 300
+MAX_REWRITE_CHARS = 300  # longer is not a question but the model rambling
 _REWRITE_LABEL = re.compile(r"^(?:rewritten|standalone)?\s*question\s*:\s*", re.IGNORECASE)
 # Small models paraphrase the fixed sentence ("The article does not cover this.", "The passages do not
 # mention ..."); a reply that opens like that is the abstention.
@@ -29,7 +25,6 @@ _NOT_COVERED_LIKE = re.compile(
     r"(?:cover|contain|mention|say|provide|answer|include|specify|state)\b|i (?:do not|don't) know\b",
     re.IGNORECASE,
 )
-HOLD_WORDS = 7  # a reply's start is held back until this many words show whether it abstains
 
 
 class ChatBackend(AnswerBackend):
@@ -39,8 +34,9 @@ class ChatBackend(AnswerBackend):
 
     def __init__(self, context: BackendContext):
         super().__init__(context)
-        self.max_tokens = int(context.options.get("llm_max_tokens", MAX_TOKENS))
-        self.temperature = float(context.options.get("llm_temperature", 0.0))
+        self.llm_settings = context.settings.llm
+        self.max_tokens = self.llm_settings.max_tokens
+        self.temperature = self.llm_settings.temperature
 
     @abstractmethod
     def chat(self, messages: list[dict[str, str]], *, max_tokens: int, stream: bool) -> Iterator[str]:
@@ -48,7 +44,8 @@ class ChatBackend(AnswerBackend):
 
     def generate(self, question: str, passages: Sequence[Hit], history: Sequence[Turn] = ()) -> Iterator[str]:
         messages = answer_messages(question, self.fit(question, passages, history), history)
-        yield from fixed_abstention(self.chat(messages, max_tokens=self.max_tokens, stream=True))
+        yield from fixed_abstention(self.chat(messages, max_tokens=self.max_tokens, stream=True),
+                                    self.llm_settings.hold_words)
 
     def fit(self, question: str, passages: Sequence[Hit], history: Sequence[Turn] = ()) -> Sequence[Hit]:
         """The passages that fit the model's context; all of them unless a backend knows its limit."""
@@ -59,20 +56,21 @@ class ChatBackend(AnswerBackend):
         if not history:
             return question
         try:
-            reply = "".join(self.chat(rewrite_messages(question, history), max_tokens=REWRITE_MAX_TOKENS, stream=False))
+            reply = "".join(self.chat(rewrite_messages(question, history),
+                                      max_tokens=self.llm_settings.rewrite_max_tokens, stream=False))
         except Exception:  # noqa: BLE001 - any failure of an optional model call must not fail the question
             reply = ""
         return clean_rewrite(reply) or super().rewrite(question, history)
 
 
-def fixed_abstention(pieces: Iterable[str]) -> Iterator[str]:
+def fixed_abstention(pieces: Iterable[str], hold_words: int = LLMSettings().hold_words) -> Iterator[str]:
     """The pieces as they come, except that a reply opening with a paraphrase of the abstention
     sentence becomes exactly ``NOT_COVERED``. Only the first few words are held back to decide."""
     pieces = iter(pieces)
     held = ""
     for piece in pieces:
         held += piece
-        if len(held.split()) >= HOLD_WORDS or re.search(r"[.!?\n]", held):
+        if len(held.split()) >= hold_words or re.search(r"[.!?\n]", held):
             break
     if _NOT_COVERED_LIKE.match(held.strip()):
         if hasattr(pieces, "close"):

@@ -1,77 +1,88 @@
 """The extractive backend: the answer is 1-4 sentences quoted verbatim from the passages.
 
 Every sentence of the retrieved passages is scored against the question (embedding similarity and
-IDF-weighted term overlap, see ``rag.support``), plus a bonus when it gives the kind of answer asked
-for and the question does not already say it (``rag.answer_types``), or a figure or name right beside
-the question's focus (``rag.focus``), and a small prior for better-ranked passages. The best sentence
+IDF-weighted term overlap, see ``rag.grounding.scorer``), plus a bonus when it gives the kind of answer
+asked for and the question does not already say it (``answer_bonus``), or a figure or name right beside
+the question's focus (``focus_bonus``), and a small prior for better-ranked passages. The best sentence
 leads; others follow when they score close to it and add something new. When none of them gives the
 asked figure, date or name, the best sentence that does (from an article already quoted) is brought
-in. No model beyond the embedder, so it is always available and fast.
+in. No model beyond the embedder, so it is always available and fast. Tuned values: ``ExtractiveSettings``.
 """
 from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Sequence
 
-from ..answer_types import ASKS_WHY, answer_bonus, expected_answers
-from ..focus import FOCUS_BONUS, asked_focus, focus_bonus
-from ..support import ScoredSentence
+from ..config import ExtractiveSettings
+from ..grounding.scorer import ScoredSentence
+from ..index.lexical import terms
+from ..question.focus import Focus, asked_focus
+from ..question.kind import ASKS_WHY, expected_kinds
+from ..text import FIGURE, NAME_TOKEN, words_and_numbers
 from ..types import Hit, Turn
 from .base import AnswerBackend
 
-MIN_WORDS = 5
-CLOSE_TO_BEST = 0.75  # a further sentence must score at least this share of the best one (see README, Quality)
-ANSWER_FLOOR = 0.4  # a sentence brought in for the asked answer scores this share of the best (0.3-0.4: one plateau)
-REDUNDANT = 0.8  # word overlap above which a sentence repeats one already chosen
 _LEANS_BACK = re.compile(r"^[\"'“‘]?(it|this|that|these|those|he|she|they|his|her|their|the move|the decision)\b", re.I)
+_TOKEN = re.compile(r"\S+")
+_POSSESSIVE = re.compile(r"[’']s?\W*$")
+_ORDINAL = re.compile(r"\d(?:st|nd|rd|th)\b")  # "the 15th-century coins" counts no coins
 
 
 class ExtractiveBackend(AnswerBackend):
     name = "extractive"
     description = "Quotes the best-matching sentences; no language model."
-    neighbour_passages = 2  # "Threads now has 320 million users" may sit in the chunk before the two retrieved
+
+    @property
+    def settings(self) -> ExtractiveSettings:
+        return self.context.settings.extractive
+
+    @property
+    def neighbour_passages(self) -> int:
+        # "Threads now has 320 million users" may sit in the chunk before the two retrieved.
+        return self.settings.neighbour_passages
 
     def generate(self, question: str, passages: Sequence[Hit], history: Sequence[Turn] = ()) -> Iterator[str]:
-        max_sentences = int(self.context.options.get("max_sentences", 3))
         # Relevance is judged against the question with its conversation; the kind of answer by the question itself.
         focus = self.rewrite(question, history) if history else question
-        for i, sentence in enumerate(self.select(question, passages, max_sentences, focus=focus)):
+        for i, sentence in enumerate(self.select(question, passages, self.settings.max_sentences, focus=focus)):
             yield ("" if i == 0 else " ") + f"{_as_sentence(sentence.text)} [{sentence.passage + 1}]"
 
     def select(self, question: str, passages: Sequence[Hit], max_sentences: int = 3,
                focus: str | None = None) -> list[ScoredSentence]:
         """The answer sentences, best first; a sentence leaning on the one before it brings that one along."""
+        settings = self.settings
         everything = self.context.scorer.sentences(focus or question, list(passages))
         previous = {id(b): a for a, b in zip(everything, everything[1:]) if a.passage == b.passage}
         asks_why = bool(ASKS_WHY.search(question))
         asked = asked_focus(question)
-        typed_question = bool(expected_answers(question))
+        typed_question = bool(expected_kinds(question))
 
         def value(s: ScoredSentence) -> float:
             own = s.score
             if asks_why and id(s) in previous:
                 # The reason tends to follow the sentence that states the event asked about.
                 own = max(own, (own + previous[id(s)].score) / 2)
-            return (own + answer_bonus(question, s.text) + focus_bonus(asked, s.text, question)
-                    + 0.05 / (s.passage + 1))  # better-ranked passages first among equals
+            return (own + answer_bonus(question, s.text, settings) + focus_bonus(asked, s.text, question, settings)
+                    + settings.rank_prior / (s.passage + 1))
 
         def gives_answer(s: ScoredSentence) -> bool:
-            typed = answer_bonus(question, s.text) > 0 or not typed_question
-            return typed and (asked is None or focus_bonus(asked, s.text, question) >= FOCUS_BONUS)
+            typed = answer_bonus(question, s.text, settings) > 0 or not typed_question
+            return typed and (asked is None or focus_bonus(asked, s.text, question, settings) >= settings.focus_bonus)
 
         values = {id(s): value(s) for s in everything}
-        ranked = sorted((s for s in everything if _answer_like(s.text)), key=lambda s: -values[id(s)])
+        ranked = sorted((s for s in everything if _answer_like(s.text, settings)), key=lambda s: -values[id(s)])
         if not ranked:
             return []
         best = values[id(ranked[0])]
         chosen: list[ScoredSentence] = []
         for s in ranked:
-            if len(chosen) >= max_sentences or values[id(s)] < CLOSE_TO_BEST * best:
+            if len(chosen) >= max_sentences or values[id(s)] < settings.close_to_best * best:
                 break
-            if any(_overlap(s.text, c.text) > REDUNDANT for c in chosen):
+            if any(_overlap(s.text, c.text) > settings.redundant for c in chosen):
                 continue
             before = previous.get(id(s))
-            if _LEANS_BACK.match(s.text) and before is not None and before not in chosen and _answer_like(before.text):
+            if (_LEANS_BACK.match(s.text) and before is not None and before not in chosen
+                    and _answer_like(before.text, settings)):
                 chosen.append(before)  # "It comes after..." needs the sentence that says what "it" is
             chosen.append(s)
         if (typed_question or asked) and not asks_why and not any(gives_answer(c) for c in chosen):
@@ -79,16 +90,58 @@ class ExtractiveBackend(AnswerBackend):
             # coins was found"): bring the best sentence that gives such an answer ("recovered 112 coins").
             # From an article already quoted: its lead sentence set the context the answer completes.
             quoted = {passages[c.passage].article_id for c in chosen}
-            answer = next((s for s in ranked if values[id(s)] >= ANSWER_FLOOR * best and gives_answer(s)
+            answer = next((s for s in ranked if values[id(s)] >= settings.answer_floor * best and gives_answer(s)
                            and passages[s.passage].article_id in quoted), None)
             if answer is not None and answer not in chosen:
                 chosen = chosen[: max_sentences - 1] + [answer]
         return chosen[: max_sentences + 1]
 
 
-def _answer_like(text: str) -> bool:
+def answer_bonus(question: str, sentence: str, settings: ExtractiveSettings = ExtractiveSettings()) -> float:
+    """The bonus of the best kind of answer ``question`` asks for that ``sentence`` gives.
+
+    Only what the question does not already say counts: "the $100-a-month plan" does not make a
+    sentence about $100 a month the answer to "What is the $100-a-month plan called?".
+    """
+    asked = set(words_and_numbers(question))
+    return max((settings.reason_bonus if kind.name == "reason" else settings.typed_bonus
+                for kind in expected_kinds(question)
+                if any(not set(words_and_numbers(m.group(0))) <= asked for m in kind.looks_like.finditer(sentence))),
+               default=0.0)
+
+
+def focus_bonus(focus: Focus | None, sentence: str, question: str = "",
+                settings: ExtractiveSettings = ExtractiveSettings()) -> float:
+    """How plainly ``sentence`` answers about ``focus`` of ``question``: a figure just before it
+    ("recovered 112 COINS") for a figure question, a name beside it ("Castlebar Circuit COURT") otherwise.
+    Words match as index terms, so that "coin" finds "coins". Full bonus when it does, a third when the
+    sentence only names the focus.
+    """
+    if focus is None:
+        return 0.0
+    full = settings.focus_bonus
+    wanted = {t for w in focus.words for t in terms(w)}
+    asked = set(words_and_numbers(question))
+    tokens = _TOKEN.findall(sentence)
+    best = 0.0
+    for j, token in enumerate(tokens):
+        if not wanted & set(terms(token)):
+            continue
+        if focus.with_figure:
+            before = tokens[max(0, j - 4):j]
+            if any(FIGURE.search(t) and not _ORDINAL.search(t) and not set(words_and_numbers(t)) <= asked
+                   for t in before):
+                return full
+        elif any(NAME_TOKEN.match(t) and not _POSSESSIVE.search(t) and not set(words_and_numbers(t)) <= asked
+                 for t in tokens[max(1, j - 1):j + 2] if t is not token):
+            return full  # a new name, not an owner: "Castlebar Circuit Court", not "Ireland's courts"
+        best = max(best, full / 3)
+    return best
+
+
+def _answer_like(text: str, settings: ExtractiveSettings) -> bool:
     # Headings and questions ("What is this spat about?") answer nothing.
-    return len(text.split()) >= MIN_WORDS and not text.rstrip("\"'”’").endswith("?")
+    return len(text.split()) >= settings.min_words and not text.rstrip("\"'”’").endswith("?")
 
 
 def _as_sentence(text: str) -> str:

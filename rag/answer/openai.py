@@ -3,16 +3,13 @@
 Works with Ollama, vLLM, llama.cpp's server (``python -m llama_cpp.server``), LM Studio and OpenAI.
 Answers stream as server-sent events, parsed here; no vendor SDK is needed.
 
-Options (``BackendContext.options``), each falling back to the environment:
+Settings: ``rag.config.OpenAISettings``, each unset value falling back to the environment:
 
-- ``openai_base_url``: the API root, with its ``/v1`` (``RAG_OPENAI_BASE_URL``, else ``OPENAI_BASE_URL``),
+- ``base_url``: the API root, with its ``/v1`` (``RAG_OPENAI_BASE_URL``, else ``OPENAI_BASE_URL``),
   e.g. ``http://127.0.0.1:11434/v1`` for Ollama. Required: articles are never sent anywhere unasked.
-- ``openai_model``: the model name (``RAG_OPENAI_MODEL``); when unset, the server's only model.
-- ``openai_api_key``: sent as a bearer token (``RAG_OPENAI_API_KEY``, else ``OPENAI_API_KEY``).
-- ``openai_timeout``: seconds to wait for the server between bytes (default 120: CPU servers are slow).
-- ``openai_retries``: retries of a request that failed to connect or got 429/5xx (default 2).
-- ``openai_stream``: False to ask for the whole reply at once (default True).
-- ``llm_max_tokens``, ``llm_temperature``: see ``rag.answer.chat``.
+- ``model``: the model name (``RAG_OPENAI_MODEL``); when unset, the server's only model.
+- ``api_key``: sent as a bearer token (``RAG_OPENAI_API_KEY``, else ``OPENAI_API_KEY``).
+- ``timeout``, ``retries``, ``stream``: see ``OpenAISettings``; ``LLMSettings`` for both generative backends.
 """
 from __future__ import annotations
 
@@ -24,6 +21,7 @@ from dataclasses import dataclass
 
 import httpx
 
+from ..config import OpenAISettings
 from ..errors import BackendUnavailableError
 from .base import BackendContext
 from .chat import ChatBackend
@@ -38,14 +36,14 @@ class ServerSettings:
     base_url: str
     model: str | None
     api_key: str | None
-    timeout: float = 120.0
-    retries: int = 2
-    stream: bool = True
+    timeout: float
+    retries: int
+    stream: bool
 
     @classmethod
-    def from_options(cls, options: dict) -> ServerSettings:
-        """Options first, then the environment; a clear error when no server is named."""
-        base_url = _first(options.get("openai_base_url"), "RAG_OPENAI_BASE_URL", "OPENAI_BASE_URL")
+    def from_settings(cls, settings: OpenAISettings) -> ServerSettings:
+        """Settings first, then the environment; a clear error when no server is named."""
+        base_url = _first(settings.base_url, "RAG_OPENAI_BASE_URL", "OPENAI_BASE_URL")
         if not base_url:
             raise BackendUnavailableError(
                 "openai backend: no server set; set RAG_OPENAI_BASE_URL "
@@ -53,11 +51,9 @@ class ServerSettings:
             )
         return cls(
             base_url=base_url.rstrip("/"),
-            model=_first(options.get("openai_model"), "RAG_OPENAI_MODEL"),
-            api_key=_first(options.get("openai_api_key"), "RAG_OPENAI_API_KEY", "OPENAI_API_KEY"),
-            timeout=float(options.get("openai_timeout", cls.timeout)),
-            retries=int(options.get("openai_retries", cls.retries)),
-            stream=bool(options.get("openai_stream", cls.stream)),
+            model=_first(settings.model, "RAG_OPENAI_MODEL"),
+            api_key=_first(settings.api_key, "RAG_OPENAI_API_KEY", "OPENAI_API_KEY"),
+            timeout=settings.timeout, retries=settings.retries, stream=settings.stream,
         )
 
 
@@ -67,7 +63,7 @@ class OpenAIBackend(ChatBackend):
 
     def __init__(self, context: BackendContext):
         super().__init__(context)
-        self.settings = ServerSettings.from_options(context.options)
+        self.settings = ServerSettings.from_settings(context.settings.openai)
         headers = {"Authorization": f"Bearer {self.settings.api_key}"} if self.settings.api_key else {}
         self._client = httpx.Client(base_url=self.settings.base_url, headers=headers,
                                     timeout=httpx.Timeout(self.settings.timeout, connect=CONNECT_TIMEOUT))
@@ -121,7 +117,7 @@ class OpenAIBackend(ChatBackend):
             except httpx.TimeoutException:
                 # Not retried: a server too slow to answer once would only be given the same work twice.
                 raise BackendUnavailableError(f"openai backend: {url} did not answer within "
-                                              f"{self.settings.timeout:g} s (option openai_timeout)") from None
+                                              f"{self.settings.timeout:g} s (OpenAISettings.timeout)") from None
             if response.status_code in RETRY_STATUS and not last:
                 response.close()
                 time.sleep(_backoff(attempt, response.headers.get("retry-after")))

@@ -36,8 +36,8 @@ def _run(questions_path: Path, index_dir: Path | None, k: int, backend: str | No
          limit: int | None) -> None:
     from tqdm import tqdm
 
-    from ..ask import Newsdesk
     from ..config import default_index_dir
+    from ..desk import Newsdesk
     from .dataset import load_questions
     from .report import format_run, write_report
     from .run import evaluate

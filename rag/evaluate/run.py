@@ -27,8 +27,8 @@ from . import metrics
 from .dataset import Evidence, Question
 
 if TYPE_CHECKING:  # the index and models load only when a run starts, so `rag --help` stays quick
-    from ..ask import Newsdesk
-    from ..store import Index
+    from ..desk import Newsdesk
+    from ..index.store import Index
 
 SUMMARY_KEYS = (
     "questions", "hits@1", "hits@4", "hits@5", "hits@10", "mrr@10", "fact_hits@10", "answer_em", "answer_f1",

@@ -5,9 +5,9 @@ from datetime import datetime
 
 import streamlit as st
 
-from ..ask import Newsdesk
+from ..desk import Newsdesk
 from ..errors import NewsdeskError
-from ..indexing import IndexStats
+from ..index.stats import IndexStats
 from ..types import Answer, Citation, Hit
 from .highlight import (
     answer_html,

@@ -13,10 +13,11 @@ from pathlib import Path
 import streamlit as st
 
 from ..errors import NewsdeskError, NothingToIndexError
-from ..indexing import BuildReport, add_to_index, build_index
+from ..ingest.build import BuildReport, add_to_index, build_index
+from ..ingest.load import SUPPORTED_SUFFIXES
 from ..types import Problem
 
-SUFFIXES = ("txt", "md", "html", "htm", "json", "jsonl", "csv")
+SUFFIXES = sorted(s.lstrip(".") for s in SUPPORTED_SUFFIXES)
 _STAGES = {"load": ("Reading articles", 0.0, 0.15), "embed": ("Embedding passages", 0.15, 0.95),
            "write": ("Writing the index", 0.95, 1.0)}
 

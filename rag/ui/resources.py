@@ -5,9 +5,9 @@ from pathlib import Path
 
 import streamlit as st
 
-from ..ask import Newsdesk
-from ..indexing import IndexStats, stats_of
-from ..store import current_version
+from ..desk import Newsdesk
+from ..index.stats import IndexStats, stats_of
+from ..index.store import current_version
 
 
 @st.cache_resource(show_spinner="Loading the index and the embedding model…")

@@ -4,8 +4,8 @@ from __future__ import annotations
 import streamlit as st
 
 from ..answer import available_backends
-from ..ask import Newsdesk
-from ..indexing import IndexStats
+from ..desk import Newsdesk
+from ..index.stats import IndexStats
 from .highlight import count, nice_date, size
 from .turns import AskOptions
 

@@ -5,7 +5,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from ..store import Index
+from ..index.store import Index
 from ..types import Answer, Hit, Turn
 
 

@@ -12,18 +12,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .embed import Embedder
-from .focus import FIGURE, Focus
-from .lexical import LexicalIndex, terms
-from .sentences import split_sentences
-from .types import Hit
+from ..config import GroundingSettings
+from ..index.embed import Embedder
+from ..index.lexical import LexicalIndex, terms
+from ..question.focus import Focus
+from ..text import FIGURE, split_sentences
+from ..types import Hit
 
-DENSE_SHARE = 0.6
-# Cosine similarity of two single words' embeddings from which one names the other: "attorney" for
-# "lawyer" (0.89), "movie" for "film" (0.84), "mum" for "mother" (0.85). Lower, words of one topic pass
-# for each other: "dogs" for "pups" (0.79), "reporter" for "journalist" (0.79); "depth" for "deep" (0.71)
-# comes from the focus's own alternatives instead. (all-MiniLM-L6-v2; benchmarks/abstention.py)
-SAME_MEANING = 0.8
 # Words that frame a question rather than say what it is about ("HOW MUCH did ...", "the NAME of ...").
 _QUESTION_FRAME = frozenset(terms("much many name roughly approximately exactly"))
 _PLAIN_WORD = re.compile(r"[^\W\d_]{3,}")
@@ -37,18 +32,17 @@ class ScoredSentence:
     text: str
     dense: float
     lexical: float
-
-    @property
-    def score(self) -> float:
-        return DENSE_SHARE * self.dense + (1 - DENSE_SHARE) * self.lexical
+    score: float  # GroundingSettings.dense_share of ``dense``, the rest ``lexical``
 
 
 class SupportScorer:
     """Scores passage sentences against a text; caches sentence embeddings per passage."""
 
-    def __init__(self, embedder: Embedder, lexical: LexicalIndex, cache_size: int = 2048):
+    def __init__(self, embedder: Embedder, lexical: LexicalIndex, settings: GroundingSettings = GroundingSettings(),
+                 cache_size: int = 2048):
         self.embedder = embedder
         self.lexical = lexical
+        self.settings = settings
         self._cache: OrderedDict[str, tuple[list[tuple[int, int]], np.ndarray]] = OrderedDict()
         self._cache_size = cache_size
         self._words: OrderedDict[str, np.ndarray] = OrderedDict()  # single-word embeddings, for ``mentions``
@@ -59,6 +53,7 @@ class SupportScorer:
         query_vector = self.embedder.embed_one(text)
         weights = self.term_weights(text)
         total = sum(weights.values()) or 1.0
+        share = self.settings.dense_share
         scored = []
         for p, hit in enumerate(passages):
             spans, vectors = self._sentence_vectors(hit)
@@ -68,7 +63,9 @@ class SupportScorer:
                 # Neighbouring sentences count half: "He said..." continues the sentence before.
                 near = stems[i] | (stems[i - 1] if i else set()) | (stems[i + 1] if i + 1 < len(spans) else set())
                 lexical = sum(w * (1.0 if t in stems[i] else 0.5 if t in near else 0.0) for t, w in weights.items())
-                scored.append(ScoredSentence(p, a, b, hit.text[a:b], float(dense[i]), lexical / total))
+                lexical /= total
+                scored.append(ScoredSentence(p, a, b, hit.text[a:b], float(dense[i]), lexical,
+                                             share * float(dense[i]) + (1 - share) * lexical))
         return scored
 
     def best_support(self, claim: str, hit: Hit) -> ScoredSentence | None:
@@ -77,7 +74,7 @@ class SupportScorer:
 
     def term_weights(self, text: str) -> dict[str, float]:
         """IDF of each distinct index term of ``text``; a term the index has never seen weighs most."""
-        unseen = self._max_idf()
+        unseen = self.lexical.unseen_idf()
         return {t: (self.lexical.idf(t) or unseen) for t in dict.fromkeys(terms(text)) if t not in _QUESTION_FRAME}
 
     def coverage(self, text: str, passages: list[Hit]) -> float:
@@ -106,7 +103,7 @@ class SupportScorer:
         if not vocabulary:
             return False
         similar = (self._word_vectors(vocabulary) @ self._word_vectors(list(focus.words)).T).max(axis=1)
-        return bool(similar.max() >= SAME_MEANING)
+        return bool(similar.max() >= self.settings.same_meaning)
 
     def _word_vectors(self, words: list[str]) -> np.ndarray:
         missing = [w for w in dict.fromkeys(words) if w not in self._words]
@@ -116,10 +113,6 @@ class SupportScorer:
         while len(self._words) > self._words_size:
             self._words.popitem(last=False)
         return vectors
-
-    def _max_idf(self) -> float:
-        n = self.lexical.size
-        return float(np.log(1 + (n - 1 + 0.5) / 1.5)) + 1.0
 
     def _sentence_vectors(self, hit: Hit) -> tuple[list[tuple[int, int]], np.ndarray]:
         key = f"{hit.chunk_id}:{hash(hit.text)}"

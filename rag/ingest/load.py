@@ -14,8 +14,8 @@ import sys
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-from .errors import InputError
-from .types import Document, Problem
+from ..errors import InputError
+from ..types import Document, Problem
 
 TEXT_SUFFIXES = {".txt": "text", ".md": "text", ".markdown": "text", ".html": "html", ".htm": "html"}
 RECORD_SUFFIXES = {".json", ".jsonl", ".csv"}

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from .types import Hit, Turn
+from ..types import Hit, Turn
 
 # The one fixed sentence for "the articles do not say": backends must answer with it exactly.
 NOT_COVERED = "The articles do not cover this."

@@ -6,10 +6,10 @@ cleaned text, for highlighting.
 """
 from __future__ import annotations
 
-from .config import ChunkSettings
-from .sentences import split_sentences
+from ..config import ChunkSettings
+from ..text import split_sentences
+from ..types import Article, Chunk
 from .tokens import get_encoding
-from .types import Article, Chunk
 
 
 def chunk_article(article: Article, settings: ChunkSettings = ChunkSettings()) -> list[Chunk]:

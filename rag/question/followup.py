@@ -11,8 +11,8 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from .lexical import terms
-from .types import Turn
+from ..index.lexical import terms
+from ..types import Turn
 
 _LEANS_ON_CONTEXT = re.compile(
     r"^(and|but|so|also|what about|how about|then)\b|\b(he|she|it|they|them|his|her|its|their|this|that|"
@@ -38,3 +38,9 @@ def standalone_question(question: str, history: Sequence[Turn]) -> str:
         return question
     anchor = next((t.question for t in reversed(history) if is_self_contained(t.question)), history[-1].question)
     return f"{anchor} {question}"
+
+
+def last_question(text: str) -> str:
+    """The last question of ``text``: a follow-up joined to its anchor asks what its own words ask."""
+    parts = [p for p in re.split(r"(?<=\?)\s+", text.strip()) if p]
+    return parts[-1] if parts else text

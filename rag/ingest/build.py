@@ -9,22 +9,33 @@ import hashlib
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime, timezone
+from datetime import datetime, timezone
 from pathlib import Path
 
 import numpy as np
 
-from . import __version__
+from .. import __version__
+from ..config import FORMAT_VERSION, ChunkSettings, IndexSettings
+from ..errors import (
+    IndexIncompatibleError,
+    IndexMissingError,
+    InputError,
+    NothingToIndexError,
+)
+from ..index.embed import get_embedder, resolve_model
+from ..index.store import (
+    Index,
+    IndexContents,
+    current_version,
+    open_index,
+    write_lock,
+    write_version,
+)
+from ..types import Article, Duplicate, Problem
 from .chunk import chunk_article, embedding_text
 from .clean import clean
-from .config import FORMAT_VERSION, ChunkSettings, IndexSettings
 from .dedup import find_duplicates
-from .embed import get_embedder, resolve_model
-from .errors import IndexIncompatibleError, IndexMissingError, InputError, NothingToIndexError
 from .load import load_documents
-from .retrieve import UNKNOWN_SOURCE
-from .store import Index, IndexContents, current_version, open_index, write_lock, write_version
-from .types import Article, Duplicate, Problem
 
 # progress(stage, done, total): stages are "load", "embed" and "write".
 Progress = Callable[[str, int, int], None]
@@ -46,25 +57,6 @@ class BuildReport:
     problems: list[Problem] = field(default_factory=list)
     seconds: float = 0.0
     embed_seconds: float = 0.0
-
-
-@dataclass(frozen=True)
-class IndexStats:
-    index_dir: Path
-    articles: int
-    chunks: int
-    sources: dict[str, int]
-    first_date: date | None
-    last_date: date | None
-    model: str
-    dimension: int
-    dense_index: str
-    chunking: dict
-    duplicates: list[Duplicate]
-    problems: list[Problem]
-    size_bytes: int
-    built_at: str
-    format_version: int
 
 
 def build_index(
@@ -143,29 +135,6 @@ def remove_from_index(
         duplicates = [d for d in previous.duplicates if d.kept_id in kept_ids]
         return _write(index_dir, keep, duplicates, [], previous, _settings_of(previous, None), previous.model,
                       progress, started, removed=removed, report_duplicates=[])
-
-
-def index_stats(index_dir: str | Path) -> IndexStats:
-    """Counts, sources, date range, model and size of the index in ``index_dir``."""
-    index = open_index(index_dir)
-    return stats_of(index, Path(index_dir))
-
-
-def stats_of(index: Index, index_dir: Path) -> IndexStats:
-    sources: dict[str, int] = {}
-    for article in index.articles:
-        name = article.source or UNKNOWN_SOURCE
-        sources[name] = sources.get(name, 0) + 1
-    dates = [a.published for a in index.articles if a.published]
-    m = index.manifest
-    return IndexStats(
-        index_dir=index_dir, articles=len(index.articles), chunks=len(index),
-        sources=dict(sorted(sources.items(), key=lambda kv: (-kv[1], kv[0]))),
-        first_date=min(dates, default=None), last_date=max(dates, default=None), model=m["model"],
-        dimension=m["dimension"], dense_index=m["dense_index"], chunking=m["chunking"],
-        duplicates=index.duplicates, problems=index.problems, size_bytes=index.size_bytes(),
-        built_at=m["built_at"], format_version=m["format_version"],
-    )
 
 
 def _load_articles(paths: Iterable[str | Path], progress: Progress | None) -> tuple[list[Article], list[Problem]]:

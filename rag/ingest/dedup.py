@@ -13,8 +13,8 @@ from datetime import date
 
 from datasketch import MinHash, MinHashLSH
 
-from .config import DedupSettings
-from .types import Article, Duplicate
+from ..config import DedupSettings
+from ..types import Article, Duplicate
 
 _WORD = re.compile(r"\w+")
 SHINGLE = 5

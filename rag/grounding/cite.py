@@ -11,14 +11,13 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from .prompts import NOT_COVERED
-from .sentences import split_sentences
-from .support import SupportScorer
-from .types import Citation, Hit
+from ..answer.prompts import NOT_COVERED
+from ..text import split_sentences
+from ..types import Citation, Hit
+from .scorer import SupportScorer
 
 # [1], [1, 2], [1-3], [Passage 2], 【1】: the forms models write.
 MARKERS = re.compile(r"\s*[\[【]\s*(?:passages?\s*)?(\d+(?:\s*(?:,|-|–|and)\s*\d+)*)\s*[\]】]", re.IGNORECASE)
-SUPPORTED = 0.55  # support score at or above which a sentence counts as backed by its passage
 
 
 @dataclass(frozen=True)
@@ -55,7 +54,7 @@ def check_citations(raw: str, passages: Sequence[Hit], scorer: SupportScorer) ->
             best = scorer.best_support(claim, passages[n - 1])
             if best is not None:
                 checks.append((n, best))
-        supported = [(n, s) for n, s in checks if s.score >= SUPPORTED]
+        supported = [(n, s) for n, s in checks if s.score >= scorer.settings.supported]
         if not supported:
             moved = _best_passage(claim, passages, scorer)
             if moved is not None:
@@ -119,7 +118,7 @@ def _number(numbering: dict, citations: list[Citation], hit: Hit, sentence, veri
 
 def _best_passage(claim: str, passages: Sequence[Hit], scorer: SupportScorer):
     best = max(scorer.sentences(claim, list(passages)), key=lambda s: s.score, default=None)
-    return (best.passage + 1, best) if best is not None and best.score >= SUPPORTED else None
+    return (best.passage + 1, best) if best is not None and best.score >= scorer.settings.supported else None
 
 
 def _says_not_covered(text: str) -> bool:

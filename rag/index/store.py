@@ -30,12 +30,13 @@ from pathlib import Path
 import faiss
 import numpy as np
 
-from .config import FORMAT_VERSION
-from .errors import IndexIncompatibleError, IndexMissingError
+from ..config import FORMAT_VERSION
+from ..errors import IndexIncompatibleError, IndexMissingError
+from ..types import Article, Chunk, Duplicate, Hit, Problem
 from .lexical import LexicalIndex
-from .types import Article, Chunk, Duplicate, Hit, Problem
 
 CURRENT = "CURRENT"
+UNKNOWN_SOURCE = "unknown"  # how an article without a source is listed and filtered
 SCHEMA = """
 CREATE TABLE manifest (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE articles (

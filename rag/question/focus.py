@@ -11,8 +11,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 
-from .lexical import terms
-
 _AUXILIARIES = frozenset(
     "is are was were be been being am do does did has have had will would can could should shall may might must "
     "'s 're 've 'd".split())
@@ -59,9 +57,6 @@ _MONEY_VERBS = frozenset("cost costs worth".split())
 # "How long IS the pool?" asks a length, "How long did it take?" a duration: only the first has a focus.
 _LENGTHS = {"long": ("length", "longer", "longest"),
             "far": ("distance", "away", "miles", "mile", "kilometres", "kilometers", "km")}
-# A figure in a sentence: what "how many", "how much" and "how deep" questions are answered with.
-FIGURE = re.compile(r"\d|\b(?:two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|dozens?|hundreds?|"
-                    r"thousands?|millions?|billions?|half|quarter|third)\b", re.I)
 _FILLERS = frozenset("so and but roughly approximately about exactly just please".split())
 
 
@@ -172,45 +167,3 @@ def _noun_phrase_focus(words: list[str], written: list[str], i: int) -> Focus | 
     if head in _ANSWER_TYPE_NOUNS or not head.isalpha():
         return None
     return Focus(head)
-
-
-FOCUS_BONUS = 0.1  # the extractive answerer's bonus for a sentence that plainly answers about the focus
-_TOKEN = re.compile(r"\S+")
-_POSSESSIVE = re.compile(r"[’']s?\W*$")
-_ORDINAL = re.compile(r"\d(?:st|nd|rd|th)\b")  # "the 15th-century coins" counts no coins
-# A name or a code beside the focus: "Judge Eoin Garavan", "the H5N5 strain", "the DHPP unit".
-_NAME_WORD = re.compile(r"^[\"'“‘(]*(?:[A-Z][\w'’-]*[a-z]|[A-Z][A-Z0-9-]*[0-9][A-Z0-9-]*\b|[A-Z]{2,}\b)")
-
-
-def words_and_numbers(text: str) -> list[str]:
-    """Lower-case words and digit runs apart: "15th-century" -> 15, th, century."""
-    return re.findall(r"\d+|[^\W\d_]+", text.lower())
-
-
-def focus_bonus(focus: Focus | None, sentence: str, question: str = "") -> float:
-    """How plainly ``sentence`` answers about ``focus`` of ``question``: a figure just before it
-    ("recovered 112 COINS") for a figure question, a name beside it ("Castlebar Circuit COURT") otherwise.
-    Words match as index terms, so that "coin" finds "coins".
-    """
-    if focus is None:
-        return 0.0
-    wanted = {t for w in focus.words for t in terms(w)}
-    asked = set(words_and_numbers(question))
-    tokens = _TOKEN.findall(sentence)
-    best = 0.0
-    for j, token in enumerate(tokens):
-        if not wanted & set(terms(token)):
-            continue
-        if focus.with_figure:
-            before = tokens[max(0, j - 4):j]
-            if any(FIGURE.search(t) and not _ORDINAL.search(t) and not set(words_and_numbers(t)) <= asked
-                   for t in before):
-                return FOCUS_BONUS
-            best = max(best, FOCUS_BONUS / 3)
-        elif any(_NAME_WORD.match(t) and not _POSSESSIVE.search(t) and not set(words_and_numbers(t)) <= asked
-                 for t in tokens[max(1, j - 1):j + 2] if t is not token):
-            return FOCUS_BONUS  # a new name, not an owner: "Castlebar Circuit Court", not "Ireland's courts"
-        else:
-            best = max(best, FOCUS_BONUS / 3)
-    return best
-

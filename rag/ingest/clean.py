@@ -14,7 +14,7 @@ from urllib.parse import urlparse
 
 from dateutil import parser as date_parser
 
-from .types import Article, Document, Problem
+from ..types import Article, Document, Problem
 
 HEADER_KEYS = {
     "title": "title", "headline": "title", "source": "source", "site": "source", "publisher": "source",

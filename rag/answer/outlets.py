@@ -13,9 +13,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from .store import Index
-from .support import SupportScorer
-from .types import Citation, Hit
+from ..grounding.scorer import SupportScorer
+from ..index.store import Index
+from ..types import Citation, Hit
 
 _OUTLET_NOUN = re.compile(
     r"\b(?:which|what)\s+(?:\w+\s+){0,2}?(?:outlets?|publications?|newspapers?|papers?|news\s?sites?|websites?|"

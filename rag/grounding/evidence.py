@@ -1,0 +1,125 @@
+"""Is this text backed by the passages? The evidence gate: whether retrieved passages can answer a question.
+
+Before any backend runs, the question's names and figures must appear in the passages, its terms must be
+covered, and what it asks about (its focus) must be named by an article that covers it. Otherwise
+Newsdesk abstains and says why (``Evidence.reason``).
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from ..config import AnswerSettings
+from ..index.store import Index
+from ..question.focus import Focus, asked_focus
+from ..question.followup import last_question
+from ..question.kind import expected_kinds
+from ..text import NAME_OR_NUMBER
+from ..types import Hit
+from .scorer import SupportScorer
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """Whether the passages can answer the question.
+
+    ``best_similarity``: cosine of the best passage; ``coverage``: IDF-weighted share of the question's
+    terms found in the passages; ``answer_support``: the best such share within one sentence (and its
+    neighbours) that also holds the kind of answer asked for (a figure for "how much", a date for "when").
+    """
+
+    best_similarity: float
+    coverage: float
+    answer_support: float
+    missing_names: tuple[str, ...] = ()  # names and numbers of the question found in no passage
+    focus: Focus | None = None  # what the question asks about ("deep" in "How deep is the sinkhole?")
+    focus_coverage: float = 1.0  # the best coverage of the question by one retrieved article naming the focus
+
+    def sufficient(self, settings: AnswerSettings) -> bool:
+        return (self.best_similarity >= settings.min_similarity and self.coverage >= settings.min_coverage
+                and self.answer_support >= settings.min_answer_support and not self.missing_names
+                and self.focus_coverage >= settings.min_coverage)
+
+    def reason(self, settings: AnswerSettings) -> str:
+        """Why the evidence is not enough, for the reader; empty when it is."""
+        if self.missing_names:
+            return f"No passage found mentions {_join(self.missing_names)}."
+        if self.coverage < settings.min_coverage:
+            return "The closest passages match too little of the question."
+        if self.focus and self.focus_coverage < settings.min_coverage:
+            what = "gives a figure for" if self.focus.with_figure else "mentions"
+            return f"No article that covers this question {what} “{self.focus.word}”."
+        if not self.sufficient(settings):
+            return "The closest passages are too far from the question."
+        return ""
+
+    def __str__(self) -> str:
+        missing = f", not found: {', '.join(self.missing_names)}" if self.missing_names else ""
+        focus = f", focus '{self.focus.word}' in an article covering {self.focus_coverage:.2f}" if self.focus else ""
+        return (f"similarity {self.best_similarity:.2f}, coverage {self.coverage:.2f}, "
+                f"answer support {self.answer_support:.2f}{missing}{focus}")
+
+
+def weigh_evidence(question: str, hits: Sequence[Hit], index: Index, scorer: SupportScorer,
+                   asked: str | None = None) -> Evidence:
+    """How well ``hits`` can answer ``question`` (see ``Evidence``).
+
+    ``asked``: the user's own words when ``question`` is a follow-up made standalone; its focus
+    comes first ("How long is it?" after "How deep is the sinkhole?" asks a length).
+    """
+    if not hits:
+        return Evidence(0.0, 0.0, 0.0)
+    kinds = [kind.looks_like for kind in expected_kinds(question)]
+    typed = [s.lexical for s in scorer.sentences(question, list(hits))
+             if all(kind.search(s.text) for kind in kinds)]
+    focus = (asked_focus(asked) if asked else None) or asked_focus(last_question(question))
+    return Evidence(max(h.dense_score for h in hits), scorer.coverage(question, list(hits)),
+                    max(typed, default=0.0), missing_names(question, hits),
+                    focus, focus_coverage(question, focus, hits, index, scorer) if focus else 1.0)
+
+
+_SENTENCE_START = re.compile(r"^\W*|(?<=[.?!:;]) +")
+
+
+def missing_names(question: str, hits: Sequence[Hit]) -> tuple[str, ...]:
+    """The names and numbers of ``question`` that no passage (text, title or date) contains.
+
+    A question about "GitHub" or "the 2018 World Cup" cannot be answered from passages that never
+    mention them, however close the rest of the question is.
+    """
+    starts = {m.end() for m in _SENTENCE_START.finditer(question)}
+    found = set(re.findall(r"\w+", " ".join(
+        f"{h.title} {h.published.isoformat() if h.published else ''} {h.text}" for h in hits).lower()))
+    missing = []
+    for match in NAME_OR_NUMBER.finditer(question):
+        if match.start() in starts:
+            continue
+        name = re.sub(r"[’']s$", "", match.group(0))
+        parts = re.findall(r"\w+", name.lower())
+        if parts and not all(p in found for p in parts):
+            missing.append(name)
+    return tuple(missing)
+
+
+def focus_coverage(question: str, focus: Focus, hits: Sequence[Hit], index: Index, scorer: SupportScorer) -> float:
+    """The best coverage of ``question`` by one retrieved article (whole text) that names ``focus``.
+
+    The Godstone article covers "How deep is the Godstone sinkhole?" but never gives a depth; another
+    article saying "deep" covers nothing else of the question: either way the question goes unanswered.
+    """
+    best = 0.0
+    for article_id in dict.fromkeys(h.article_id for h in hits):
+        article = index.articles[index.article_row[article_id]]
+        text = f"{article.title}\n{article.text}"
+        coverage = scorer.coverage_in(question, [text])
+        if coverage > best and scorer.mentions(focus, text):
+            best = coverage
+    return best
+
+
+def _join(names: Sequence[str]) -> str:
+    quoted = [f"“{n}”" for n in names]
+    return quoted[0] if len(quoted) == 1 else ", ".join(quoted[:-1]) + " or " + quoted[-1]
+
+
