@@ -37,7 +37,32 @@ class DedupSettings:
 
 
 @dataclass(frozen=True)
+class LoadSettings:
+    """Limits on what one file or article may bring in: one bad input must not stall or sink a build."""
+
+    # A 50 MB one-line text took 8 minutes and 4 GB to index as ~48k chunks; news files are far smaller
+    # (the dev set's 1,736 articles fit in one 16 MB JSONL, which this limit must still read).
+    max_file_bytes: int = 20_000_000
+    # Longer articles are cut here (at a word end) and reported: the dev set's longest articles have 100k
+    # characters (cut there by its makers); a book-length text is no news story and floods retrieval.
+    max_article_chars: int = 200_000
+    # JSON nested deeper is reported, not parsed: records are flat, and Python's parser overflows its
+    # recursion limit (RecursionError) past ~1,000 levels.
+    max_json_depth: int = 64
+    # A published date further ahead than this is reported and dropped ("9999-12-31"): time zones and
+    # embargoed stories may be a day or two ahead, never more.
+    max_days_ahead: int = 2
+
+
+@dataclass(frozen=True)
+class ProgressSettings:
+    # With stderr not a terminal (a log, a pipe) there is no bar: a line this often says the build is alive.
+    every_seconds: float = 10.0
+
+
+@dataclass(frozen=True)
 class IndexSettings:
+    load: LoadSettings = field(default_factory=LoadSettings)
     chunk: ChunkSettings = field(default_factory=ChunkSettings)
     embed: EmbedSettings = field(default_factory=EmbedSettings)
     dedup: DedupSettings = field(default_factory=DedupSettings)
@@ -46,9 +71,16 @@ class IndexSettings:
     exact_search_max_chunks: int = 200_000
 
 
+# Passages a question may ask for: more than the answer step can read helps nobody (CLI and API alike).
+MAX_K = 100
+
+
 @dataclass(frozen=True)
 class RetrieveSettings:
     k: int = 5
+    # Articles quarantined at index time (their text addresses the assistant, rag/ingest/injection.py) are
+    # left out of retrieval; True lets them in, and answers that use them carry a warning note.
+    include_quarantined: bool = False
     candidates: int = 50  # per retriever, before fusion
     rrf_k: int = 60
     dense_weight: float = 1.0
