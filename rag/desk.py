@@ -5,6 +5,7 @@ index when a rebuild made a new version live. ``ask`` is the one-call entry poin
 """
 from __future__ import annotations
 
+import re
 import threading
 import time
 from collections.abc import Iterator, Sequence
@@ -21,6 +22,7 @@ from .grounding.cite import check_citations
 from .grounding.evidence import Evidence, weigh_evidence
 from .grounding.scorer import SupportScorer
 from .index.embed import Embedder, get_embedder, resolve_model
+from .index.lexical import terms
 from .index.store import Index, current_version, open_index
 from .retrieve import Filters, Retrieval, retrieve
 from .types import Answer, Hit, Turn
@@ -136,9 +138,16 @@ class Newsdesk:
         The final answer may differ from the pieces: unverifiable citations are removed or moved.
         """
         started = time.perf_counter()
+        question = readable(question)
         self.refresh()
         live = self._live
         generator = self.backend(backend, live)
+        if not history and not terms(_CODE.sub(" ", question)):
+            yield NOT_COVERED
+            yield replace(self._answer(question, question, NOT_COVERED, True, [], [], generator.name, started, []),
+                          abstain_reason="The question has no words to search for (only stop words, "
+                                         "punctuation or code).")
+            return
         query = generator.rewrite(question, history) if history else question
         retrieval = self.retrieve(query, k=k, sources=sources, since=since, until=until, as_of=as_of, live=live)
         hits = retrieval.hits
@@ -151,6 +160,7 @@ class Newsdesk:
             yield replace(answer, abstain_reason=evidence.reason(self.answer_settings))
             return
         hits = hits + self.neighbours(hits, generator.neighbour_passages, live)
+        notes += _quarantine_warnings(hits, live.index)
         if asks_for_outlets(question):
             # Who ran a story is metadata, not something a passage says: answered the same by every backend.
             found = outlets_answer(query, hits, live.index, live.scorer)
@@ -179,6 +189,30 @@ class Newsdesk:
         return Answer(question=question, text=text, abstained=abstained, citations=citations, passages=list(hits),
                       backend=backend, retrieval_query=query, latency_ms=(time.perf_counter() - started) * 1000,
                       notes=notes)
+
+
+# SQL statements, markup and comments are no words of a question: "'; DROP TABLE articles;--" asks nothing.
+_CODE = re.compile(r"\b(?:drop|delete|truncate|insert|update|select|union|alter|create)\s+"
+                   r"(?:table|from|into|database|all|\*)\b[^;]*|<[^>]*>|--.*$|/\*.*?\*/", re.IGNORECASE)
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+
+
+def readable(question: str) -> str:
+    """The question as valid text: bytes that were not UTF-8 (a shell's $'\\xff') become U+FFFD and
+    control characters (NUL) spaces, so every later step gets text it can encode."""
+    try:
+        raw = question.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:
+        raw = question.encode("utf-8", "replace")
+    return _CONTROL.sub(" ", raw.decode("utf-8", "replace"))
+
+
+def _quarantine_warnings(hits: Sequence[Hit], index: Index) -> list[str]:
+    """A warning per quarantined article among the passages (only there when the user let them in)."""
+    warned = dict.fromkeys(h.article_id for h in hits
+                           if index.articles[index.article_row[h.article_id]].quarantine)
+    return [f"warning: '{article_id}' is quarantined ({index.articles[index.article_row[article_id]].quarantine}); "
+            "its text may be planted instructions" for article_id in warned]
 
 
 _open: dict[Path, Newsdesk] = {}

@@ -12,7 +12,7 @@ from datetime import date
 import faiss
 import numpy as np
 
-from .config import RetrieveSettings
+from .config import MAX_K, RetrieveSettings
 from .index.embed import Embedder
 from .index.store import UNKNOWN_SOURCE, Index
 from .question.time_phrases import TimeIntent, parse_time
@@ -51,11 +51,16 @@ def retrieve(
     index: Index, embedder: Embedder, query: str, *, k: int | None = None, filters: Filters = Filters(),
     as_of: date | None = None, settings: RetrieveSettings = RetrieveSettings(),
 ) -> Retrieval:
-    """The ``k`` best passages for ``query`` among those the filters allow."""
+    """The ``k`` best passages for ``query`` among those the filters allow (and not quarantined, unless
+    ``settings.include_quarantined``). ``k`` must be 1..MAX_K (ValueError)."""
+    if k is not None and not (isinstance(k, int) and 1 <= k <= MAX_K):
+        raise ValueError(f"k must be a whole number from 1 to {MAX_K}, not {k!r}")
     k = k or settings.k
     as_of = as_of or newest_date(index)
     intent = parse_time(query, as_of) if as_of else None
     mask = filters.allowed(index)
+    if not settings.include_quarantined and index.quarantined.any():
+        mask = ~index.quarantined if mask is None else mask & ~index.quarantined
     if len(index) == 0 or (mask is not None and not mask.any()):
         return Retrieval([], query, as_of, intent)
     query_vector = embedder.embed_one(query)

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from ..config import MAX_K
 from ..errors import InputError
 
 
@@ -13,7 +14,7 @@ from ..errors import InputError
 @click.argument("questions", required=False, type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--index", "index_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Index folder (default: $RAG_INDEX_DIR or ./index).")
-@click.option("--k", type=click.IntRange(1, 50), default=5, show_default=True, help="Passages per answer.")
+@click.option("--k", type=click.IntRange(1, MAX_K), default=5, show_default=True, help="Passages per answer.")
 @click.option("--backend", default=None, help="Answer backend (see `rag backends`).")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Write the JSON report here, with a Markdown report and an SVG chart beside it.")
@@ -42,6 +43,8 @@ def _run(questions_path: Path, index_dir: Path | None, k: int, backend: str | No
     from .report import format_run, write_report
     from .run import evaluate
 
+    if out:
+        _check_writable(out)  # before the run, not after it
     questions = load_questions(questions_path)[:limit]
     index_dir = index_dir or default_index_dir()
     desk = Newsdesk(index_dir)
@@ -52,3 +55,16 @@ def _run(questions_path: Path, index_dir: Path | None, k: int, backend: str | No
     if out:
         written = write_report(run, out)
         click.echo(f"\nwrote {', '.join(str(p) for p in written)}")
+
+
+def _check_writable(out: Path) -> None:
+    """Fail at once when the report cannot be written to ``out``."""
+    existed = out.exists()
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        with open(out, "a"):
+            pass
+    except OSError as err:
+        raise InputError(f"cannot write the report to {out}: {err.strerror or err}") from None
+    if not existed:
+        out.unlink()

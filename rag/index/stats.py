@@ -23,6 +23,7 @@ class IndexStats:
     chunking: dict
     duplicates: list[Duplicate]
     problems: list[Problem]
+    quarantined: dict[str, str]  # article id -> why its text reads as instructions to the assistant
     size_bytes: int
     built_at: str
     format_version: int
@@ -46,6 +47,7 @@ def stats_of(index: Index, index_dir: Path) -> IndexStats:
         sources=dict(sorted(sources.items(), key=lambda kv: (-kv[1], kv[0]))),
         first_date=min(dates, default=None), last_date=max(dates, default=None), model=m["model"],
         dimension=m["dimension"], dense_index=m["dense_index"], chunking=m["chunking"],
-        duplicates=index.duplicates, problems=index.problems, size_bytes=index.size_bytes(),
+        duplicates=index.duplicates, problems=index.problems,
+        quarantined={a.id: a.quarantine for a in index.articles if a.quarantine}, size_bytes=index.size_bytes(),
         built_at=m["built_at"], format_version=m["format_version"],
     )
