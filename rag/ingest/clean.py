@@ -64,8 +64,11 @@ def clean(document: Document, problems: list[Problem] | None = None,
     written = meta.get("published", "").strip()
     published = parse_date(written)
     if written and published is None:
-        notes.append(f"date '{written[:40]}' is not a date (kept undated)")
-    elif published and published > date.today() + timedelta(days=settings.max_days_ahead):
+        try:
+            published = date.fromisoformat(written[:10])  # a real date outside 1900-2099 ("9999-12-31")
+        except ValueError:
+            notes.append(f"date '{written[:40]}' is not a date (kept undated)")
+    if published and published > date.today() + timedelta(days=settings.max_days_ahead):
         notes.append(f"date {published} lies in the future (kept undated)")
         published = None
     if problems is not None:
