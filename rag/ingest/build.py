@@ -87,8 +87,8 @@ def add_to_index(
     """
     started = time.perf_counter()
     index_dir = Path(index_dir)
+    base = _live_index(index_dir)  # a damaged index is refused before any article is read
     articles, problems = _load_articles(paths, settings or IndexSettings(), progress)
-    base = _live_index(index_dir)
     base_settings = _settings_of(base, settings) if base else settings or IndexSettings()
     model_name = base.model if base else resolve_model(base_settings.embed.model)[0]
     fresh = _fresh(articles, base)
