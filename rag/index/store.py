@@ -104,7 +104,7 @@ class Index:
             self.dense = faiss.read_index(str(folder / "dense.faiss"))
         except RuntimeError:  # FAISS says where in its C++ it stopped; the user needs the file
             raise IndexDamagedError(f"{folder.name}/dense.faiss cannot be read (truncated or not a FAISS index)") from None
-        if self.dense.ntotal != len(rows) or self.dense.d != self.manifest["dimension"]:
+        if self.dense.ntotal != len(rows) or self.dense.d != self.manifest.get("dimension", self.dense.d):
             raise IndexDamagedError(f"{folder.name}/dense.faiss holds {self.dense.ntotal} vectors of "
                                     f"{self.dense.d} dimensions for {len(rows)} passages")
         if not (folder / "bm25").is_dir():
