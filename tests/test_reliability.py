@@ -96,6 +96,7 @@ def test_kill_in_the_write_phase_leaves_the_old_or_the_new_index(tmp_path, opera
             break
     process.wait(timeout=300)
 
+    assert process.returncode == -9  # killed inside the write phase, not finished
     assert ids(index_dir) in (old, new)
     build_index([new_articles], index_dir)  # the next write cleans up after the killed one
     assert not list(index_dir.glob(".tmp-*")) and len(list(index_dir.glob("v-*"))) <= 2
