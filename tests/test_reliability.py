@@ -351,6 +351,7 @@ def test_questions_without_words_abstain_and_bad_bytes_do_not_crash(desk):
     for question in ["'; DROP TABLE articles;--", "?!", "<script></script>"]:
         answer = desk.ask(question)
         assert answer.abstained and "no words to search for" in answer.abstain_reason, question
+    assert "no words" not in desk.ask("What was the update from the Vatican?").abstain_reason  # words, not SQL
     assert desk.ask("Why did Microsoft \udcff drop Twitter\x00?").citations  # a shell's $'\xff', a NUL
     for k in (0, -1, 101, 2.5):
         with pytest.raises(ValueError, match="k must be a whole number from 1 to 100"):
