@@ -146,11 +146,14 @@ def parse_json(text: str, max_depth: int) -> object:
 
 def _read_text(file: Path, settings: LoadSettings) -> tuple[str | None, list[Problem]]:
     """The file's text, or None; with problems worth reporting either way (an unusual encoding, NULs)."""
+    one_article = file.suffix.lower() in TEXT_SUFFIXES
+    limit, name = ((settings.max_file_bytes, "max_file_bytes") if one_article
+                   else (settings.max_records_file_bytes, "max_records_file_bytes"))
     try:
         size = file.stat().st_size
-        if size > settings.max_file_bytes:
-            return None, [Problem(str(file), f"{size / 1e6:.1f} MB, over the {settings.max_file_bytes / 1e6:g} MB "
-                                             "limit per file (skipped; see LoadSettings.max_file_bytes)")]
+        if size > limit:
+            return None, [Problem(str(file), f"{size / 1e6:.1f} MB, over the {limit / 1e6:g} MB limit per file "
+                                             f"(skipped; see LoadSettings.{name})")]
         raw = file.read_bytes()
     except OSError as err:
         return None, [Problem(str(file), f"unreadable: {err.strerror or err}")]
