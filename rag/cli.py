@@ -14,12 +14,21 @@ from pathlib import Path
 
 import click
 
-from .config import default_index_dir
 from .errors import NewsdeskError, NothingToIndexError
+from .index.stores import as_target, default_target
+
+
+class _Store(click.ParamType):
+    name = "FOLDER|URI"
+
+    def convert(self, value, param, ctx):
+        return as_target(value)
+
 
 INDEX_OPTION = click.option(
-    "--index", "index_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
-    help="Index folder (default: $RAG_INDEX_DIR or ./index).",
+    "--index", "--store", "index_dir", type=_Store(), default=None,
+    help="Index folder, or a Milvus store: milvus:///path/file.db (Milvus Lite), milvus://host:19530 or "
+         "http://host:19530 (default: $RAG_STORE, else $RAG_INDEX_DIR, else ./index).",
 )
 
 
@@ -113,7 +122,7 @@ def index_build(paths, index_dir, model, max_tokens, overlap) -> None:
     """Build the index from scratch from PATHS (folders, recursively, or files)."""
     from .ingest.build import build_index
 
-    report = build_index(paths, index_dir or default_index_dir(), _settings(model, max_tokens, overlap),
+    report = build_index(paths, index_dir or default_target(), _settings(model, max_tokens, overlap),
                          progress=_progress_bar())
     _print_report(report, "built")
 
@@ -125,7 +134,7 @@ def index_add(paths, index_dir) -> None:
     """Add new or changed articles from PATHS; unchanged ones are not embedded again."""
     from .ingest.build import add_to_index
 
-    report = add_to_index(paths, index_dir or default_index_dir(), progress=_progress_bar())
+    report = add_to_index(paths, index_dir or default_target(), progress=_progress_bar())
     _print_report(report, "updated")
 
 
@@ -138,7 +147,7 @@ def index_remove(index_dir, source, article_id, path) -> None:
     """Remove articles (and their chunks) by source, id or path."""
     from .ingest.build import remove_from_index
 
-    report = remove_from_index(index_dir or default_index_dir(), source=source, article_id=article_id, path=path)
+    report = remove_from_index(index_dir or default_target(), source=source, article_id=article_id, path=path)
     _print_report(report, "updated")
 
 
@@ -149,7 +158,7 @@ def index_stats_cmd(index_dir, as_json) -> None:
     """Articles, chunks, sources, date range, model, duplicates, size and build time."""
     from .index.stats import index_stats
 
-    s = index_stats(index_dir or default_index_dir())
+    s = index_stats(index_dir or default_target())
     if as_json:
         click.echo(json.dumps(asdict(s), default=str, indent=2))
         return

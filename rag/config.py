@@ -47,6 +47,21 @@ class IndexSettings:
 
 
 @dataclass(frozen=True)
+class MilvusSettings:
+    """The Milvus store (``rag.index.milvus_store``): where a version lives and how it is written."""
+
+    alias: str = "newsdesk"  # readers follow this alias; each build writes a new collection behind it
+    # Rows a gRPC insert carries: 1,000 chunks with 384-d vectors and text are ~3 MB, far below the
+    # 64 MB message limit, and few enough round trips that inserting is never the slow step.
+    insert_batch: int = 1000
+    # String fields hold whole titles and urls; a chunk (<= 220 tokens) is far below Milvus's 65,535 bytes.
+    max_varchar: int = 65_535
+    # Long JSON records (an article's text) are stored in pieces of this many characters: 4 bytes a
+    # character at most keeps each piece under ``max_varchar`` bytes.
+    record_piece_chars: int = 16_000
+
+
+@dataclass(frozen=True)
 class RetrieveSettings:
     k: int = 5
     candidates: int = 50  # per retriever, before fusion

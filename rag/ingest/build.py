@@ -23,14 +23,8 @@ from ..errors import (
     NothingToIndexError,
 )
 from ..index.embed import get_embedder, resolve_model
-from ..index.store import (
-    Index,
-    IndexContents,
-    current_version,
-    open_index,
-    write_lock,
-    write_version,
-)
+from ..index.store import Index, IndexContents
+from ..index.stores import Target, as_target, live_version, open_store, store_lock, write_store
 from ..types import Article, Duplicate, Problem
 from .chunk import chunk_article, embedding_text
 from .clean import clean
@@ -45,7 +39,7 @@ Progress = Callable[[str, int, int], None]
 class BuildReport:
     """What one build, add or remove did."""
 
-    index_dir: Path
+    index_dir: Target
     articles: int
     chunks: int
     added: int = 0
@@ -63,13 +57,16 @@ def build_index(
     paths: Iterable[str | Path], index_dir: str | Path, settings: IndexSettings = IndexSettings(),
     progress: Progress | None = None,
 ) -> BuildReport:
-    """Index the articles under ``paths`` from scratch, replacing what ``index_dir`` held."""
+    """Index the articles under ``paths`` from scratch, replacing what ``index_dir`` held.
+
+    ``index_dir`` is an index folder or a Milvus URI (see ``rag.index.stores``); so for add and remove.
+    """
     started = time.perf_counter()
-    index_dir = Path(index_dir)
+    index_dir = as_target(index_dir)
     articles, problems = _load_articles(paths, progress)
     kept, duplicates = find_duplicates(articles, settings.dedup)
     model_name, _ = resolve_model(settings.embed.model)
-    with write_lock(index_dir):
+    with store_lock(index_dir):
         previous = _previous_for_reuse(index_dir, model_name)
         return _write(index_dir, kept, duplicates, problems, previous, settings, model_name, progress,
                       started, added=len(kept))
@@ -83,13 +80,13 @@ def add_to_index(
 
     Builds the index when there is none yet. The index's own model and chunking are kept.
     """
-    index_dir = Path(index_dir)
-    if current_version(index_dir) is None:
+    index_dir = as_target(index_dir)
+    if live_version(index_dir) is None:
         return build_index(paths, index_dir, settings or IndexSettings(), progress)
     started = time.perf_counter()
     articles, problems = _load_articles(paths, progress)
-    with write_lock(index_dir):
-        previous = open_index(index_dir)
+    with store_lock(index_dir):
+        previous = open_store(index_dir)
         settings = _settings_of(previous, settings)
         old = {a.id: a for a in previous.articles}
         dropped_before = {d.article_id: d for d in previous.duplicates}
@@ -113,10 +110,10 @@ def remove_from_index(
     if not (source or article_id or path):
         raise InputError("say what to remove: --source NAME, --id ID or --path PATH")
     started = time.perf_counter()
-    index_dir = Path(index_dir)
+    index_dir = as_target(index_dir)
     resolved = str(Path(path).expanduser().resolve()) if path else None
-    with write_lock(index_dir):
-        previous = open_index(index_dir)
+    with store_lock(index_dir):
+        previous = open_store(index_dir)
 
         def matches(article: Article) -> bool:
             if source and article.source.lower() == source.lower():
@@ -159,10 +156,10 @@ def _load_articles(paths: Iterable[str | Path], progress: Progress | None) -> tu
     return articles, problems
 
 
-def _previous_for_reuse(index_dir: Path, model_name: str) -> Index | None:
+def _previous_for_reuse(index_dir: Target, model_name: str) -> Index | None:
     """The live index when its vectors can be reused (same model), else None."""
     try:
-        previous = open_index(index_dir)
+        previous = open_store(index_dir)
     except (IndexMissingError, IndexIncompatibleError):
         return None
     return previous if previous.model == model_name else None
@@ -187,7 +184,7 @@ def _same_text_as_dropped(article: Article, duplicate: Duplicate, old: dict[str,
 
 
 def _write(
-    index_dir: Path, articles: Sequence[Article], duplicates: Sequence[Duplicate], problems: Sequence[Problem],
+    index_dir: Target, articles: Sequence[Article], duplicates: Sequence[Duplicate], problems: Sequence[Problem],
     previous: Index | None, settings: IndexSettings, model_name: str, progress: Progress | None,
     started: float, added: int = 0, unchanged: int = 0, removed: int = 0,
     report_duplicates: Sequence[Duplicate] | None = None,
@@ -204,7 +201,7 @@ def _write(
     todo = [i for i, key in enumerate(keys) if key not in reusable]
 
     embed_started = time.perf_counter()
-    dimension = previous.dense.d if previous else get_embedder(model_name).dimension
+    dimension = previous.manifest["dimension"] if previous else get_embedder(model_name).dimension
     vectors = np.zeros((len(chunks), dimension), dtype=np.float32)
     if todo:
         done = 0
@@ -234,7 +231,7 @@ def _write(
     }
     if progress:
         progress("write", 0, 1)
-    write_version(index_dir, IndexContents(articles, chunks, vectors, keys, duplicates, problems, manifest),
+    write_store(index_dir, IndexContents(articles, chunks, vectors, keys, duplicates, problems, manifest),
                   settings.exact_search_max_chunks)
     if progress:
         progress("write", 1, 1)
