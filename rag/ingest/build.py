@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
@@ -25,7 +25,7 @@ from ..errors import (
 from ..index.embed import get_embedder, resolve_model
 from ..index.store import Index, IndexContents
 from ..index.stores import Target, as_target, live_version, open_store, store_lock, write_store
-from ..types import Article, Duplicate, Problem
+from ..types import Article, Chunk, Duplicate, Problem
 from .chunk import chunk_article, embedding_text
 from .clean import clean
 from .dedup import find_duplicates
@@ -137,10 +137,22 @@ def remove_from_index(
 def _load_articles(paths: Iterable[str | Path], progress: Progress | None) -> tuple[list[Article], list[Problem]]:
     paths = list(paths)
     documents, problems = load_documents(paths)
+
+    def cleaned() -> Iterator[Article | Problem]:
+        for i, document in enumerate(documents):
+            yield clean(document)
+            if progress:
+                progress("load", i + 1, len(documents))
+
+    return usable_articles(cleaned(), problems, paths)
+
+
+def usable_articles(cleaned: Iterable[Article | Problem], problems: list[Problem],
+                    paths: Sequence[str | Path]) -> tuple[list[Article], list[Problem]]:
+    """The cleaned articles in reading order, the first of each id; the rest become problems."""
     articles: list[Article] = []
     seen: dict[str, str] = {}
-    for i, document in enumerate(documents):
-        result = clean(document)
+    for result in cleaned:
         if isinstance(result, Problem):
             problems.append(result)
         elif result.id in seen:
@@ -148,8 +160,6 @@ def _load_articles(paths: Iterable[str | Path], progress: Progress | None) -> tu
         else:
             seen[result.id] = result.path
             articles.append(result)
-        if progress:
-            progress("load", i + 1, len(documents))
     if not articles:
         where = ", ".join(str(p) for p in paths)
         raise NothingToIndexError(f"nothing to index in {where}: no usable article found", problems)
@@ -191,11 +201,10 @@ def _write(
 ) -> BuildReport:
     chunks, keys, texts = [], [], []
     for article in articles:
-        for chunk in chunk_article(article, settings.chunk):
-            text = embedding_text(article, chunk)
+        for chunk, text, key in chunks_to_embed(article, settings.chunk, model_name):
             chunks.append(chunk)
             texts.append(text)
-            keys.append(hashlib.sha1(f"{model_name}\0{text}".encode()).hexdigest())
+            keys.append(key)
     reusable = {key: row for row, key in enumerate(previous.embed_keys)} if previous else {}
     reuse_rows = [i for i, key in enumerate(keys) if key in reusable]
     todo = [i for i, key in enumerate(keys) if key not in reusable]
@@ -216,12 +225,32 @@ def _write(
     if reuse_rows:
         vectors[reuse_rows] = previous.vectors([reusable[keys[i]] for i in reuse_rows])
     embed_seconds = time.perf_counter() - embed_started
+    store_version(index_dir, articles, chunks, vectors, keys, duplicates, problems, settings, model_name, progress)
+    return BuildReport(
+        index_dir=index_dir, articles=len(articles), chunks=len(chunks), added=added, unchanged=unchanged,
+        removed=removed, embedded=len(todo), reused=len(reuse_rows),
+        duplicates=list(duplicates if report_duplicates is None else report_duplicates),
+        problems=list(problems), seconds=time.perf_counter() - started, embed_seconds=embed_seconds,
+    )
 
+
+def chunks_to_embed(article: Article, settings: ChunkSettings, model_name: str) -> list[tuple[Chunk, str, str]]:
+    """The article's chunks, each with the text to embed and its key: a hash of (model, text)."""
+    return [(chunk, text, hashlib.sha1(f"{model_name}\0{text}".encode()).hexdigest())
+            for chunk in chunk_article(article, settings) for text in [embedding_text(article, chunk)]]
+
+
+def store_version(
+    index_dir: Target, articles: Sequence[Article], chunks: Sequence[Chunk], vectors: np.ndarray,
+    keys: Sequence[str], duplicates: Sequence[Duplicate], problems: Sequence[Problem], settings: IndexSettings,
+    model_name: str, progress: Progress | None,
+) -> None:
+    """Write the chunks and their vectors as a new version, with its manifest, and make it live."""
     manifest = {
         "format_version": FORMAT_VERSION,
         "newsdesk_version": __version__,
         "model": model_name,
-        "dimension": int(dimension),
+        "dimension": int(vectors.shape[1]),
         "chunking": {"max_tokens": settings.chunk.max_tokens, "overlap_tokens": settings.chunk.overlap_tokens,
                      "encoding": settings.chunk.encoding},
         "dense_index": "flat" if len(chunks) <= settings.exact_search_max_chunks else "hnsw",
@@ -232,12 +261,6 @@ def _write(
     if progress:
         progress("write", 0, 1)
     write_store(index_dir, IndexContents(articles, chunks, vectors, keys, duplicates, problems, manifest),
-                  settings.exact_search_max_chunks)
+                settings.exact_search_max_chunks)
     if progress:
         progress("write", 1, 1)
-    return BuildReport(
-        index_dir=index_dir, articles=len(articles), chunks=len(chunks), added=added, unchanged=unchanged,
-        removed=removed, embedded=len(todo), reused=len(reuse_rows),
-        duplicates=list(duplicates if report_duplicates is None else report_duplicates),
-        problems=list(problems), seconds=time.perf_counter() - started, embed_seconds=embed_seconds,
-    )
