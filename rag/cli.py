@@ -7,6 +7,7 @@ or built with another model or format); 5 answer backend unavailable.
 from __future__ import annotations
 
 import json
+import os
 import sys
 from dataclasses import asdict
 from datetime import date
@@ -118,12 +119,23 @@ def _settings(model: str | None, max_tokens: int | None, overlap: int | None):
 @click.option("--model", default=None, help="Embedding model: all-MiniLM-L6-v2 (default) or a local model folder.")
 @click.option("--max-tokens", type=click.IntRange(32, 2000), default=None, help="Chunk size in tokens (default 220).")
 @click.option("--overlap", type=click.IntRange(0, 500), default=None, help="Chunk overlap in tokens (default 40).")
-def index_build(paths, index_dir, model, max_tokens, overlap) -> None:
+@click.option("--ray", "use_ray", is_flag=True,
+              help="Read, clean, chunk and embed on Ray Data: the cluster at $RAY_ADDRESS (set, it implies --ray), "
+                   "else Ray on this machine. Needs the 'scale' extra.")
+@click.option("--workers", type=click.IntRange(1), default=None, help="Embedding workers with --ray (default 2).")
+def index_build(paths, index_dir, model, max_tokens, overlap, use_ray, workers) -> None:
     """Build the index from scratch from PATHS (folders, recursively, or files)."""
-    from .ingest.build import build_index
+    settings = _settings(model, max_tokens, overlap)
+    if use_ray or os.environ.get("RAY_ADDRESS"):
+        from .config import RaySettings
+        from .ingest.distributed import build_with_ray
 
-    report = build_index(paths, index_dir or default_target(), _settings(model, max_tokens, overlap),
-                         progress=_progress_bar())
+        ray_settings = RaySettings(workers=workers) if workers else RaySettings()
+        report = build_with_ray(paths, index_dir or default_target(), settings, ray_settings, progress=_progress_bar())
+    else:
+        from .ingest.build import build_index
+
+        report = build_index(paths, index_dir or default_target(), settings, progress=_progress_bar())
     _print_report(report, "built")
 
 

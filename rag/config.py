@@ -62,6 +62,21 @@ class MilvusSettings:
 
 
 @dataclass(frozen=True)
+class RaySettings:
+    """Building on Ray Data (``rag index build --ray``, ``rag.ingest.distributed``)."""
+
+    workers: int = 2  # embedding actors, one model each; on a cluster, about one per node's cores / 2
+    # Articles an actor chunks and embeds per call: ~3 chunks an article, so a few of the embedder's own
+    # batches of 32; a call amortises Ray's per-batch overhead without holding back the pipeline.
+    articles_per_batch: int = 32
+    # Files read and cleaned per task: enough tasks to keep every worker busy, few enough to stay cheap.
+    files_per_task: int = 16
+    # Shared memory for blocks when Ray starts locally (not on a cluster): the sample corpus needs a few MB;
+    # Ray's default (30% of RAM) would starve a small machine.
+    local_object_store_bytes: int = 200 * 1024 * 1024
+
+
+@dataclass(frozen=True)
 class RetrieveSettings:
     k: int = 5
     candidates: int = 50  # per retriever, before fusion
