@@ -121,8 +121,8 @@ class MilvusIndex(Index):
         return {int(h["entity"]["row"]): float(h["distance"]) for h in found[0]}, defaultdict(float)
 
     def size_bytes(self) -> int:
-        uri = milvus_uri(self.target)
-        return Path(uri).stat().st_size if Path(uri).is_file() else 0
+        """Milvus Lite's data folder on disk; 0 for a server, whose storage is its own."""
+        return sum(f.stat().st_size for f in Path(milvus_uri(self.target)).rglob("*") if f.is_file())
 
 
 def filter_expression(filters) -> str:
