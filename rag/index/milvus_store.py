@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import fcntl
 import json
+import logging
 import time
 import uuid
 from collections import defaultdict
@@ -39,6 +40,9 @@ from .lexical import LexicalIndex, terms
 from .store import UNKNOWN_SOURCE, Index, IndexContents
 
 _CHUNK_FIELDS = ["id", "row", "article_id", "start", "end", "embed_key"]
+# Milvus Lite has no server timestamp to give a query iterator; pymilvus warns on every read and then
+# uses the client's clock, which is right for a local file.
+logging.getLogger("pymilvus.client.iterator.query_iterator").setLevel(logging.ERROR)
 
 
 def milvus_uri(target: str) -> str:
