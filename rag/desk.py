@@ -38,8 +38,7 @@ class _Loaded:
 
 
 class Newsdesk:
-    """Questions over one index (a folder or a Milvus store, see ``rag.index.stores``). Cheap to ask many
-    times; safe to share between threads."""
+    """Questions over one index folder. Cheap to ask many times; safe to share between threads."""
 
     def __init__(self, index_dir: str | Path | None = None, *, model: str | None = None,
                  retrieve_settings: RetrieveSettings = RetrieveSettings(),
