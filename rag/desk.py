@@ -22,7 +22,14 @@ from .grounding.evidence import Evidence, weigh_evidence
 from .grounding.scorer import SupportScorer
 from .index.embed import Embedder, get_embedder, resolve_model
 from .index.store import Index
-from .index.stores import Target, as_target, default_target, live_version, open_store, resolved
+from .index.stores import (
+    Target,
+    as_target,
+    default_target,
+    live_version,
+    open_store,
+    resolved,
+)
 from .retrieve import Filters, Retrieval, retrieve
 from .types import Answer, Hit, Turn
 

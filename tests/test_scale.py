@@ -19,14 +19,21 @@ from conftest import ROOT, SAMPLE, SEED_ID
 pytest.importorskip("pymilvus")
 pytest.importorskip("milvus_lite")
 
-from rag.config import MilvusSettings, RetrieveSettings  # noqa: E402
-from rag.desk import Newsdesk  # noqa: E402
-from rag.index.milvus_store import MilvusIndex, live_collection, milvus_uri, write_milvus  # noqa: E402
-from rag.index.store import IndexContents  # noqa: E402
-from rag.index.stores import open_store  # noqa: E402
-from rag.ingest.build import add_to_index, build_index, remove_from_index  # noqa: E402
-from rag.retrieve import Filters  # noqa: E402
-from rag.types import Chunk  # noqa: E402
+from pymilvus.exceptions import MilvusException
+
+from rag.config import MilvusSettings, RetrieveSettings
+from rag.desk import Newsdesk
+from rag.index.milvus_store import (
+    MilvusIndex,
+    live_collection,
+    milvus_uri,
+    write_milvus,
+)
+from rag.index.store import IndexContents
+from rag.index.stores import open_store
+from rag.ingest.build import add_to_index, build_index, remove_from_index
+from rag.retrieve import Filters
+from rag.types import Chunk
 
 SEED_QUESTION = "Why did Microsoft drop Twitter?"
 SEED_FILE = SAMPLE / "000_f5fe240bd9425564.txt"
@@ -137,7 +144,7 @@ def test_a_rebuild_moves_the_alias_only_once_complete(tmp_path):
     vectors = list(index.all_vectors())
     contents = IndexContents(index.articles, chunks, vectors[:-1] + [vectors[-1][:-1]], index.embed_keys,
                              index.duplicates, index.problems, index.manifest)
-    with pytest.raises(Exception):
+    with pytest.raises(MilvusException):
         write_milvus(target, contents, replace(MilvusSettings(), insert_batch=1))
     assert live_collection(target) == old
     assert not [c for c in desk.index._client.list_collections() if old not in c]  # the broken one is gone
@@ -185,10 +192,10 @@ def test_chat_answers_over_milvus(milvus_target, monkeypatch):
 @pytest.fixture(scope="module")
 def local_ray():
     ray = pytest.importorskip("ray")
-    options = dict(num_cpus=2, object_store_memory=200 * 1024 * 1024, include_dashboard=False)
+    options = {"num_cpus": 2, "object_store_memory": 200 * 1024 * 1024, "include_dashboard": False}
     try:
         ray.init(**options)
-    except Exception:  # Ray allows its raylet 30 s to register: a busy shared machine can miss that once
+    except Exception:  # noqa: BLE001 -- Ray gives its raylet a fixed 30 s; a busy machine can miss it once
         ray.shutdown()
         ray.init(**options)
     yield ray

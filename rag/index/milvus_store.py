@@ -27,11 +27,18 @@ from collections import defaultdict
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
-from functools import lru_cache
+from functools import cache
 from pathlib import Path, PurePosixPath
 
 import numpy as np
-from pymilvus import AnnSearchRequest, DataType, Function, FunctionType, MilvusClient, RRFRanker
+from pymilvus import (
+    AnnSearchRequest,
+    DataType,
+    Function,
+    FunctionType,
+    MilvusClient,
+    RRFRanker,
+)
 
 from ..config import MilvusSettings, RetrieveSettings
 from ..errors import IndexMissingError
@@ -53,7 +60,7 @@ def milvus_uri(target: str) -> str:
     return target
 
 
-@lru_cache(maxsize=None)
+@cache
 def _client(uri: str) -> MilvusClient:
     # One client a store per process: Milvus Lite starts its engine on open (1-2 s) and lets one process
     # at a time hold its file.

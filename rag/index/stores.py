@@ -18,7 +18,14 @@ from contextlib import contextmanager
 from pathlib import Path, PurePath
 
 from ..config import default_index_dir
-from .store import Index, IndexContents, current_version, open_index, write_lock, write_version
+from .store import (
+    Index,
+    IndexContents,
+    current_version,
+    open_index,
+    write_lock,
+    write_version,
+)
 
 Target = Path | str  # a folder, or a Milvus URI
 _MILVUS_PREFIXES = ("milvus://", "http://", "https://")

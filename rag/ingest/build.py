@@ -24,7 +24,14 @@ from ..errors import (
 )
 from ..index.embed import get_embedder, resolve_model
 from ..index.store import Index, IndexContents
-from ..index.stores import Target, as_target, live_version, open_store, store_lock, write_store
+from ..index.stores import (
+    Target,
+    as_target,
+    live_version,
+    open_store,
+    store_lock,
+    write_store,
+)
 from ..types import Article, Chunk, Duplicate, Problem
 from .chunk import chunk_article, embedding_text
 from .clean import clean

@@ -25,7 +25,13 @@ from ..config import IndexSettings, RaySettings
 from ..index.embed import get_embedder, resolve_model
 from ..index.stores import as_target, store_lock
 from ..types import Article, Chunk, Problem
-from .build import BuildReport, Progress, chunks_to_embed, store_version, usable_articles
+from .build import (
+    BuildReport,
+    Progress,
+    chunks_to_embed,
+    store_version,
+    usable_articles,
+)
 from .clean import clean
 from .dedup import find_duplicates
 from .load import files_to_load, load_file
