@@ -7,6 +7,7 @@ or built with another model or format); 5 answer backend unavailable.
 from __future__ import annotations
 
 import json
+import os
 import sys
 import time
 from dataclasses import asdict
@@ -15,12 +16,22 @@ from pathlib import Path
 
 import click
 
-from .config import MAX_K, ProgressSettings, default_index_dir
+from .config import MAX_K, ProgressSettings
 from .errors import NewsdeskError, NothingToIndexError
+from .index.stores import as_target, default_target
+
+
+class _Store(click.ParamType):
+    name = "FOLDER|URI"
+
+    def convert(self, value, param, ctx):
+        return as_target(value)
+
 
 INDEX_OPTION = click.option(
-    "--index", "index_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
-    help="Index folder (default: $RAG_INDEX_DIR or ./index).",
+    "--index", "--store", "index_dir", type=_Store(), default=None,
+    help="Index folder, or a Milvus store: milvus:///path/file.db (Milvus Lite), milvus://host:19530 or "
+         "http://host:19530 (default: $RAG_STORE, else $RAG_INDEX_DIR, else ./index).",
 )
 
 
@@ -125,12 +136,23 @@ def _settings(model: str | None, max_tokens: int | None, overlap: int | None):
 @click.option("--model", default=None, help="Embedding model: all-MiniLM-L6-v2 (default) or a local model folder.")
 @click.option("--max-tokens", type=click.IntRange(32, 2000), default=None, help="Chunk size in tokens (default 220).")
 @click.option("--overlap", type=click.IntRange(0, 500), default=None, help="Chunk overlap in tokens (default 40).")
-def index_build(paths, index_dir, model, max_tokens, overlap) -> None:
+@click.option("--ray", "use_ray", is_flag=True,
+              help="Read, clean, chunk and embed on Ray Data: the cluster at $RAY_ADDRESS (set, it implies --ray), "
+                   "else Ray on this machine. Needs the 'scale' extra.")
+@click.option("--workers", type=click.IntRange(1), default=None, help="Embedding workers with --ray (default 2).")
+def index_build(paths, index_dir, model, max_tokens, overlap, use_ray, workers) -> None:
     """Build the index from scratch from PATHS (folders, recursively, or files)."""
-    from .ingest.build import build_index
+    settings = _settings(model, max_tokens, overlap)
+    if use_ray or os.environ.get("RAY_ADDRESS"):
+        from .config import RaySettings
+        from .ingest.distributed import build_with_ray
 
-    report = build_index(paths, index_dir or default_index_dir(), _settings(model, max_tokens, overlap),
-                         progress=_progress_bar())
+        ray_settings = RaySettings(workers=workers) if workers else RaySettings()
+        report = build_with_ray(paths, index_dir or default_target(), settings, ray_settings, progress=_progress_bar())
+    else:
+        from .ingest.build import build_index
+
+        report = build_index(paths, index_dir or default_target(), settings, progress=_progress_bar())
     _print_report(report, "built")
 
 
@@ -141,7 +163,7 @@ def index_add(paths, index_dir) -> None:
     """Add new or changed articles from PATHS; unchanged ones are not embedded again."""
     from .ingest.build import add_to_index
 
-    report = add_to_index(paths, index_dir or default_index_dir(), progress=_progress_bar())
+    report = add_to_index(paths, index_dir or default_target(), progress=_progress_bar())
     _print_report(report, "updated")
 
 
@@ -154,7 +176,7 @@ def index_remove(index_dir, source, article_id, path) -> None:
     """Remove articles (and their chunks) by source, id or path."""
     from .ingest.build import remove_from_index
 
-    report = remove_from_index(index_dir or default_index_dir(), source=source, article_id=article_id, path=path,
+    report = remove_from_index(index_dir or default_target(), source=source, article_id=article_id, path=path,
                                progress=_progress_bar())
     _print_report(report, "updated")
 
@@ -166,7 +188,7 @@ def index_stats_cmd(index_dir, as_json) -> None:
     """Articles, chunks, sources, date range, model, duplicates, size and build time."""
     from .index.stats import index_stats
 
-    s = index_stats(index_dir or default_index_dir())
+    s = index_stats(index_dir or default_target())
     if as_json:
         click.echo(json.dumps(asdict(s), default=str, indent=2))
         return

@@ -79,6 +79,36 @@ MAX_K = 100
 
 
 @dataclass(frozen=True)
+class MilvusSettings:
+    """The Milvus store (``rag.index.milvus_store``): where a version lives and how it is written."""
+
+    alias: str = "newsdesk"  # readers follow this alias; each build writes a new collection behind it
+    # Rows a gRPC insert carries: 1,000 chunks with 384-d vectors and text are ~3 MB, far below the
+    # 64 MB message limit, and few enough round trips that inserting is never the slow step.
+    insert_batch: int = 1000
+    # String fields hold whole titles and urls; a chunk (<= 220 tokens) is far below Milvus's 65,535 bytes.
+    max_varchar: int = 65_535
+    # Long JSON records (an article's text) are stored in pieces of this many characters: 4 bytes a
+    # character at most keeps each piece under ``max_varchar`` bytes.
+    record_piece_chars: int = 16_000
+
+
+@dataclass(frozen=True)
+class RaySettings:
+    """Building on Ray Data (``rag index build --ray``, ``rag.ingest.distributed``)."""
+
+    workers: int = 2  # embedding actors, one model each; on a cluster, about one per node's cores / 2
+    # Articles an actor chunks and embeds per call: ~3 chunks an article, so a few of the embedder's own
+    # batches of 32; a call amortises Ray's per-batch overhead without holding back the pipeline.
+    articles_per_batch: int = 32
+    # Files read and cleaned per task: enough tasks to keep every worker busy, few enough to stay cheap.
+    files_per_task: int = 16
+    # Shared memory for blocks when Ray starts locally (not on a cluster): the sample corpus needs a few MB;
+    # Ray's default (30% of RAM) would starve a small machine.
+    local_object_store_bytes: int = 200 * 1024 * 1024
+
+
+@dataclass(frozen=True)
 class RetrieveSettings:
     k: int = 5
     # Articles quarantined at index time (their text addresses the assistant, rag/ingest/injection.py) are

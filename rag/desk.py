@@ -16,14 +16,22 @@ from pathlib import Path
 from .answer import BackendContext, get_backend
 from .answer.outlets import asks_for_outlets, outlets_answer
 from .answer.prompts import NOT_COVERED
-from .config import AnswerSettings, RetrieveSettings, default_index_dir
+from .config import AnswerSettings, RetrieveSettings
 from .errors import IndexIncompatibleError
 from .grounding.cite import check_citations
 from .grounding.evidence import Evidence, weigh_evidence
 from .grounding.scorer import SupportScorer
 from .index.embed import Embedder, get_embedder, resolve_model
 from .index.lexical import terms
-from .index.store import Index, current_version, open_index
+from .index.store import Index
+from .index.stores import (
+    Target,
+    as_target,
+    default_target,
+    live_version,
+    open_store,
+    resolved,
+)
 from .retrieve import Filters, Retrieval, retrieve
 from .types import Answer, Hit, Turn
 
@@ -44,7 +52,7 @@ class Newsdesk:
     def __init__(self, index_dir: str | Path | None = None, *, model: str | None = None,
                  retrieve_settings: RetrieveSettings = RetrieveSettings(),
                  answer_settings: AnswerSettings = AnswerSettings()):
-        self.index_dir = Path(index_dir) if index_dir else default_index_dir()
+        self.index_dir: Target = as_target(index_dir) if index_dir else default_target()
         self.retrieve_settings = retrieve_settings
         self.answer_settings = answer_settings
         self._model = model
@@ -52,7 +60,7 @@ class Newsdesk:
         self._live = self._load()
 
     def _load(self) -> _Loaded:
-        index = open_index(self.index_dir)
+        index = open_store(self.index_dir)
         if self._model and resolve_model(self._model)[0] != index.model:
             raise IndexIncompatibleError(
                 f"index at {self.index_dir} was built with model '{index.model}', not "
@@ -77,7 +85,7 @@ class Newsdesk:
     def refresh(self) -> bool:
         """Load the live version if a build replaced it since; True when it did."""
         with self._lock:
-            live = current_version(self.index_dir)
+            live = live_version(self.index_dir)
             if live is not None and live != self._live.index.folder:
                 self._live = self._load()
                 return True
@@ -216,15 +224,15 @@ def _quarantine_warnings(hits: Sequence[Hit], index: Index) -> list[str]:
             "its text may be planted instructions" for article_id in warned]
 
 
-_open: dict[Path, Newsdesk] = {}
+_open: dict[Target, Newsdesk] = {}
 
 
 def ask(question: str, index_dir: str | Path | None = None, **options) -> Answer:
-    """Answer ``question`` from the index in ``index_dir`` (default ``$RAG_INDEX_DIR`` or ./index).
+    """Answer ``question`` from the index in ``index_dir`` (default ``$RAG_STORE``, ``$RAG_INDEX_DIR`` or ./index).
 
     Options: ``k``, ``sources``, ``since``, ``until``, ``as_of``, ``backend``, ``history``.
     """
-    key = Path(index_dir or default_index_dir()).resolve()
+    key = resolved(as_target(index_dir) if index_dir else default_target())
     if key not in _open:
         _open[key] = Newsdesk(key)
     return _open[key].ask(question, **options)

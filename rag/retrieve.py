@@ -64,16 +64,14 @@ def retrieve(
     if len(index) == 0 or (mask is not None and not mask.any()):
         return Retrieval([], query, as_of, intent)
     query_vector = embedder.embed_one(query)
-    dense_rows = _dense_candidates(index, query_vector, settings.candidates, mask, settings)
-    lexical = index.lexical.scores(query)
-    if mask is not None:
-        lexical = np.where(mask, lexical, 0.0)
-    lexical_rows = _top(lexical, settings.candidates)
-
-    fused: dict[int, float] = {}
-    for weight, rows in ((settings.dense_weight, dense_rows), (settings.lexical_weight, lexical_rows)):
-        for rank, row in enumerate(rows):
-            fused[row] = fused.get(row, 0.0) + weight / (settings.rrf_k + rank + 1)
+    if hasattr(index, "hybrid_candidates"):  # a store that searches and fuses itself (rag.index.milvus_store)
+        fused, lexical = index.hybrid_candidates(query_vector, query, settings.candidates, filters, settings)
+        if mask is not None:  # Milvus filters sources and dates itself; quarantine is left to this mask
+            fused = {row: value for row, value in fused.items() if mask[row]}
+    else:
+        fused, lexical = _fused_candidates(index, query_vector, query, mask, settings)
+    if not fused:
+        return Retrieval([], query, as_of, intent)
     rows = np.array(sorted(fused), dtype=np.int64)
     vectors = index.vectors(rows)
     dense = vectors @ query_vector
@@ -89,6 +87,22 @@ def retrieve(
 
 def newest_date(index: Index) -> date | None:
     return max((a.published for a in index.articles if a.published), default=None)
+
+
+def _fused_candidates(index: Index, query_vector: np.ndarray, query: str, mask: np.ndarray | None,
+                      settings: RetrieveSettings) -> tuple[dict[int, float], np.ndarray]:
+    """Dense and BM25 candidate rows fused by reciprocal rank, and every row's BM25 score."""
+    dense_rows = _dense_candidates(index, query_vector, settings.candidates, mask, settings)
+    lexical = index.lexical.scores(query)
+    if mask is not None:
+        lexical = np.where(mask, lexical, 0.0)
+    lexical_rows = _top(lexical, settings.candidates)
+
+    fused: dict[int, float] = {}
+    for weight, rows in ((settings.dense_weight, dense_rows), (settings.lexical_weight, lexical_rows)):
+        for rank, row in enumerate(rows):
+            fused[row] = fused.get(row, 0.0) + weight / (settings.rrf_k + rank + 1)
+    return fused, lexical
 
 
 def _dense_candidates(index: Index, query_vector: np.ndarray, n: int, mask: np.ndarray | None,

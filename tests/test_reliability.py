@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import shutil
 import sqlite3
 import subprocess
-import random
 import sys
 from dataclasses import replace
 from datetime import date

@@ -12,8 +12,8 @@ from ..errors import InputError
 
 @click.command("eval")
 @click.argument("questions", required=False, type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--index", "index_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Index folder (default: $RAG_INDEX_DIR or ./index).")
+@click.option("--index", "--store", "index_dir", default=None,
+              help="Index folder or Milvus URI, as for `rag ask` (default: $RAG_STORE, $RAG_INDEX_DIR or ./index).")
 @click.option("--k", type=click.IntRange(1, MAX_K), default=5, show_default=True, help="Passages per answer.")
 @click.option("--backend", default=None, help="Answer backend (see `rag backends`).")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
@@ -33,12 +33,12 @@ def eval_command(questions, index_dir, k, backend, out, compare, limit) -> None:
     _run(questions, index_dir, k, backend, out, limit)
 
 
-def _run(questions_path: Path, index_dir: Path | None, k: int, backend: str | None, out: Path | None,
+def _run(questions_path: Path, index_dir: str | None, k: int, backend: str | None, out: Path | None,
          limit: int | None) -> None:
     from tqdm import tqdm
 
-    from ..config import default_index_dir
     from ..desk import Newsdesk
+    from ..index.stores import as_target, default_target
     from .dataset import load_questions
     from .report import format_run, write_report
     from .run import evaluate
@@ -46,7 +46,7 @@ def _run(questions_path: Path, index_dir: Path | None, k: int, backend: str | No
     if out:
         _check_writable(out)  # before the run, not after it
     questions = load_questions(questions_path)[:limit]
-    index_dir = index_dir or default_index_dir()
+    index_dir = as_target(index_dir) if index_dir else default_target()
     desk = Newsdesk(index_dir)
     with tqdm(total=len(questions), desc="questions", file=sys.stderr, leave=False, disable=None) as bar:
         run = evaluate(questions, desk, k=k, backend=backend, progress=lambda done, total: bar.update(1),

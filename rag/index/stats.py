@@ -6,12 +6,13 @@ from datetime import date
 from pathlib import Path
 
 from ..types import Duplicate, Problem
-from .store import UNKNOWN_SOURCE, Index, open_index
+from .store import UNKNOWN_SOURCE, Index
+from .stores import Target, as_target, open_store
 
 
 @dataclass(frozen=True)
 class IndexStats:
-    index_dir: Path
+    index_dir: Target
     articles: int
     chunks: int
     sources: dict[str, int]
@@ -31,11 +32,11 @@ class IndexStats:
 
 def index_stats(index_dir: str | Path) -> IndexStats:
     """Counts, sources, date range, model and size of the index in ``index_dir``."""
-    index = open_index(index_dir)
-    return stats_of(index, Path(index_dir))
+    target = as_target(index_dir)
+    return stats_of(open_store(target), target)
 
 
-def stats_of(index: Index, index_dir: Path) -> IndexStats:
+def stats_of(index: Index, index_dir: Target) -> IndexStats:
     sources: dict[str, int] = {}
     for article in index.articles:
         name = article.source or UNKNOWN_SOURCE

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
@@ -24,8 +24,9 @@ from ..errors import (
     NothingToIndexError,
 )
 from ..index.embed import get_embedder, resolve_model
-from ..index.store import Index, IndexContents, open_index, write_lock, write_version
-from ..types import Article, Duplicate, Problem
+from ..index.store import Index, IndexContents
+from ..index.stores import Target, as_target, open_store, store_lock, write_store
+from ..types import Article, Chunk, Duplicate, Problem
 from .chunk import chunk_article, embedding_text
 from .clean import clean, content_hash
 from .dedup import find_duplicates
@@ -40,7 +41,7 @@ Progress = Callable[[str, int, int], None]
 class BuildReport:
     """What one build, add or remove did."""
 
-    index_dir: Path
+    index_dir: Target
     articles: int
     chunks: int
     added: int = 0
@@ -63,14 +64,14 @@ def build_index(
     A damaged index folder is no obstacle: its vectors are not reused and a new version replaces it.
     """
     started = time.perf_counter()
-    index_dir = Path(index_dir)
+    index_dir = as_target(index_dir)
     articles, problems = _load_articles(paths, settings, progress)
     kept, duplicates = find_duplicates(articles, settings.dedup)
     model_name, _ = resolve_model(settings.embed.model)
     # Embedding, the long part, runs before the write lock is taken: other writers wait only for the write.
     plan = _plan(kept, settings, model_name)
     vectors, embedded, seconds = _vectors(plan, _previous_for_reuse(index_dir, model_name), {}, model_name, progress)
-    with write_lock(index_dir):
+    with store_lock(index_dir):
         return _write(index_dir, kept, plan, vectors, duplicates, problems, settings, model_name, progress,
                       started, embedded, seconds, added=len(kept))
 
@@ -86,7 +87,7 @@ def add_to_index(
     and merged under it with the index as it is then (which another writer may have changed meanwhile).
     """
     started = time.perf_counter()
-    index_dir = Path(index_dir)
+    index_dir = as_target(index_dir)
     base = _live_index(index_dir)  # a damaged index is refused before any article is read
     articles, problems = _load_articles(paths, settings or IndexSettings(), progress)
     base_settings = _settings_of(base, settings) if base else settings or IndexSettings()
@@ -95,7 +96,7 @@ def add_to_index(
     fresh_plan = _plan(fresh, base_settings, model_name)
     fresh_vectors, embedded, seconds = _vectors(fresh_plan, base, {}, model_name, progress)
     ready = dict(zip(fresh_plan.keys, fresh_vectors))
-    with write_lock(index_dir):
+    with store_lock(index_dir):
         previous = _live_index(index_dir)
         if previous is None:
             kept, duplicates = find_duplicates(articles, base_settings.dedup)
@@ -124,10 +125,10 @@ def remove_from_index(
     if not (source or article_id or path):
         raise InputError("say what to remove: --source NAME, --id ID or --path PATH")
     started = time.perf_counter()
-    index_dir = Path(index_dir)
+    index_dir = as_target(index_dir)
     resolved = str(Path(path).expanduser().resolve()) if path else None
-    with write_lock(index_dir):
-        previous = open_index(index_dir)
+    with store_lock(index_dir):
+        previous = open_store(index_dir)
 
         def matches(article: Article) -> bool:
             if source and article.source.lower() == source.lower():
@@ -155,10 +156,23 @@ def _load_articles(paths: Iterable[str | Path], settings: IndexSettings,
                    progress: Progress | None) -> tuple[list[Article], list[Problem]]:
     paths = list(paths)
     documents, problems = load_documents(paths, settings.load)
+
+    def cleaned() -> Iterator[Article | Problem]:
+        for i, document in enumerate(documents):
+            yield clean(document, problems, settings.load)
+            if progress:
+                progress("load", i + 1, len(documents))
+
+    return usable_articles(cleaned(), problems, paths, settings)
+
+
+def usable_articles(cleaned: Iterable[Article | Problem], problems: list[Problem], paths: Sequence[str | Path],
+                    settings: IndexSettings = IndexSettings()) -> tuple[list[Article], list[Problem]]:
+    """The cleaned articles in reading order, the first of each id, cut to the length limit and checked for
+    planted instructions; the rest become problems."""
     articles: list[Article] = []
     seen: dict[str, str] = {}
-    for i, document in enumerate(documents):
-        result = clean(document, problems, settings.load)
+    for result in cleaned:
         if isinstance(result, Problem):
             problems.append(result)
         elif result.id in seen:
@@ -166,8 +180,6 @@ def _load_articles(paths: Iterable[str | Path], settings: IndexSettings,
         else:
             seen[result.id] = result.path
             articles.append(_quarantined(_cut(result, settings.load.max_article_chars, problems), problems))
-        if progress:
-            progress("load", i + 1, len(documents))
     if not articles:
         where = ", ".join(str(p) for p in paths)
         raise NothingToIndexError(f"nothing to index in {where}: no usable article found", problems)
@@ -195,10 +207,10 @@ def _quarantined(article: Article, problems: list[Problem]) -> Article:
     return replace(article, quarantine=reason)
 
 
-def _live_index(index_dir: Path) -> Index | None:
+def _live_index(index_dir: Target) -> Index | None:
     """The live index, None when there is none yet; a damaged one raises ``IndexDamagedError``."""
     try:
-        return open_index(index_dir)
+        return open_store(index_dir)
     except IndexMissingError:
         return None
 
@@ -214,10 +226,10 @@ def _fresh(articles: Sequence[Article], index: Index | None) -> list[Article]:
                                      and _same_text_as_dropped(a, dropped_before[a.id], old))]
 
 
-def _previous_for_reuse(index_dir: Path, model_name: str) -> Index | None:
+def _previous_for_reuse(index_dir: Target, model_name: str) -> Index | None:
     """The live index when its vectors can be reused (same model, readable), else None."""
     try:
-        previous = open_index(index_dir)
+        previous = open_store(index_dir)
     except (IndexMissingError, IndexIncompatibleError, IndexDamagedError):
         return None
     return previous if previous.model == model_name else None
@@ -253,12 +265,17 @@ class _Plan:
 def _plan(articles: Sequence[Article], settings: IndexSettings, model_name: str) -> _Plan:
     chunks, texts, keys = [], [], []
     for article in articles:
-        for chunk in chunk_article(article, settings.chunk):
-            text = embedding_text(article, chunk)
+        for chunk, text, key in chunks_to_embed(article, settings.chunk, model_name):
             chunks.append(chunk)
             texts.append(text)
-            keys.append(hashlib.sha1(f"{model_name}\0{text}".encode()).hexdigest())
+            keys.append(key)
     return _Plan(chunks, texts, keys)
+
+
+def chunks_to_embed(article: Article, settings: ChunkSettings, model_name: str) -> list[tuple[Chunk, str, str]]:
+    """The article's chunks, each with the text to embed and its key: a hash of (model, text)."""
+    return [(chunk, text, hashlib.sha1(f"{model_name}\0{text}".encode()).hexdigest())
+            for chunk in chunk_article(article, settings) for text in [embedding_text(article, chunk)]]
 
 
 def _vectors(plan: _Plan, previous: Index | None, ready: dict[str, np.ndarray], model_name: str,
@@ -267,7 +284,7 @@ def _vectors(plan: _Plan, previous: Index | None, ready: dict[str, np.ndarray], 
     embedded, and in how many seconds."""
     started = time.perf_counter()
     reusable = {key: row for row, key in enumerate(previous.embed_keys)} if previous else {}
-    dimension = previous.dense.d if previous else get_embedder(model_name).dimension
+    dimension = previous.manifest["dimension"] if previous else get_embedder(model_name).dimension
     vectors = np.zeros((len(plan.keys), dimension), dtype=np.float32)
     reuse_rows = [i for i, key in enumerate(plan.keys) if key in reusable]
     todo = [i for i, key in enumerate(plan.keys) if key not in reusable and key not in ready]
@@ -290,13 +307,29 @@ def _vectors(plan: _Plan, previous: Index | None, ready: dict[str, np.ndarray], 
 
 
 def _write(
-    index_dir: Path, articles: Sequence[Article], plan: _Plan, vectors: np.ndarray, duplicates: Sequence[Duplicate],
+    index_dir: Target, articles: Sequence[Article], plan: _Plan, vectors: np.ndarray, duplicates: Sequence[Duplicate],
     problems: Sequence[Problem], settings: IndexSettings, model_name: str, progress: Progress | None,
     started: float, embedded: int, embed_seconds: float, added: int = 0, unchanged: int = 0, removed: int = 0,
     report_duplicates: Sequence[Duplicate] | None = None,
 ) -> BuildReport:
-    """Write a new version (call under ``write_lock``)."""
+    """Write a new version (call under ``store_lock``)."""
+    store_version(index_dir, articles, plan.chunks, vectors, plan.keys, duplicates, problems, settings, model_name,
+                  progress)
     chunks = plan.chunks
+    return BuildReport(
+        index_dir=index_dir, articles=len(articles), chunks=len(chunks), added=added, unchanged=unchanged,
+        removed=removed, embedded=embedded, reused=len(chunks) - embedded,
+        duplicates=list(duplicates if report_duplicates is None else report_duplicates),
+        problems=list(problems), seconds=time.perf_counter() - started, embed_seconds=embed_seconds,
+    )
+
+
+def store_version(
+    index_dir: Target, articles: Sequence[Article], chunks: Sequence[Chunk], vectors: np.ndarray,
+    keys: Sequence[str], duplicates: Sequence[Duplicate], problems: Sequence[Problem], settings: IndexSettings,
+    model_name: str, progress: Progress | None,
+) -> None:
+    """Write the chunks and their vectors as a new version, with its manifest, and make it live."""
     manifest = {
         "format_version": FORMAT_VERSION,
         "newsdesk_version": __version__,
@@ -311,13 +344,7 @@ def _write(
     }
     if progress:
         progress("write", 0, 1)
-    write_version(index_dir, IndexContents(articles, chunks, vectors, plan.keys, duplicates, problems, manifest),
-                  settings.exact_search_max_chunks)
+    write_store(index_dir, IndexContents(articles, chunks, vectors, keys, duplicates, problems, manifest),
+                settings.exact_search_max_chunks)
     if progress:
         progress("write", 1, 1)
-    return BuildReport(
-        index_dir=index_dir, articles=len(articles), chunks=len(chunks), added=added, unchanged=unchanged,
-        removed=removed, embedded=embedded, reused=len(chunks) - embedded,
-        duplicates=list(duplicates if report_duplicates is None else report_duplicates),
-        problems=list(problems), seconds=time.perf_counter() - started, embed_seconds=embed_seconds,
-    )

@@ -48,6 +48,18 @@ def load_documents(paths: Iterable[str | Path], settings: LoadSettings = LoadSet
     a record keeps its own ``id`` or gets one derived from its content.
     """
     documents: list[Document] = []
+    files, problems = files_to_load(paths)
+    for file, rel_id in files:
+        docs, probs = load_file(file, rel_id, settings)
+        documents.extend(docs)
+        problems.extend(probs)
+    return documents, problems
+
+
+def files_to_load(paths: Iterable[str | Path]) -> tuple[list[tuple[Path, str]], list[Problem]]:
+    """Every supported file under ``paths`` with the id it gets as a single article, in reading order;
+    unsupported files as problems."""
+    files: list[tuple[Path, str]] = []
     problems: list[Problem] = []
     for root in paths:
         root = Path(root).expanduser().resolve()
@@ -56,11 +68,9 @@ def load_documents(paths: Iterable[str | Path], settings: LoadSettings = LoadSet
         for file, rel_id in _files_under(root, problems):
             if file.suffix.lower() not in SUPPORTED_SUFFIXES:
                 problems.append(Problem(str(file), f"unsupported file type '{file.suffix or file.name}' (skipped)"))
-                continue
-            docs, probs = load_file(file, rel_id, settings)
-            documents.extend(docs)
-            problems.extend(probs)
-    return documents, problems
+            else:
+                files.append((file, rel_id))
+    return files, problems
 
 
 def _files_under(root: Path, problems: list[Problem]) -> Iterator[tuple[Path, str]]:

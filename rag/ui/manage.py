@@ -142,8 +142,9 @@ def show_outcome(where) -> None:
 
 
 def uploads_dir(index_dir: Path) -> Path:
-    """A fresh folder for one upload, beside the index: ``<index parent>/data/uploads/<time>/``."""
-    base = index_dir.resolve().parent / "data" / "uploads"
+    """A fresh folder for one upload, beside the index (a Milvus store: the working folder):
+    ``<index parent>/data/uploads/<time>/``."""
+    base = (index_dir.resolve().parent if isinstance(index_dir, Path) else Path.cwd()) / "data" / "uploads"
     stamp = time.strftime("%Y%m%d-%H%M%S")
     folder, n = base / stamp, 1
     while folder.exists():
