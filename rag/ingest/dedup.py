@@ -17,7 +17,6 @@ from ..config import DedupSettings
 from ..types import Article, Duplicate
 
 _WORD = re.compile(r"\w+")
-SHINGLE = 5
 
 
 def find_duplicates(
@@ -35,7 +34,7 @@ def find_duplicates(
             duplicates.append(Duplicate(article.id, by_hash[article.content_hash], article.path, "exact",
                                         article.title, article.url, article.source, article.published))
             continue
-        grams = _shingles(article.text)
+        grams = _shingles(article.text, settings.shingle_words)
         signature = MinHash(num_perm=settings.num_perm, seed=1)
         signature.update_batch([g.encode() for g in grams])
         best, best_sim = None, 0.0
@@ -55,11 +54,11 @@ def find_duplicates(
     return sorted(kept, key=lambda a: order[id(a)]), duplicates
 
 
-def _shingles(text: str) -> set[str]:
+def _shingles(text: str, size: int) -> set[str]:
     words = _WORD.findall(text.lower())
-    if len(words) < SHINGLE:
+    if len(words) < size:
         return {" ".join(words)}
-    return {" ".join(words[i:i + SHINGLE]) for i in range(len(words) - SHINGLE + 1)}
+    return {" ".join(words[i:i + size]) for i in range(len(words) - size + 1)}
 
 
 def _jaccard(a: set[str], b: set[str]) -> float:
