@@ -1,6 +1,6 @@
 # The two commands a new user needs (see README):
 #   make app    set up, build the sample index if missing, start the chat
-#   make test   set up (with the local-LLM extra and Debian's chromium) and run the tests
+#   make test   set up (with the local-LLM and scale extras and Debian's chromium) and run the tests
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
@@ -14,7 +14,7 @@ $(STAMP): pyproject.toml
 	$(PIP) install --quiet --upgrade pip
 	# torch first, exactly this version: the machines carry its CPU wheel; any other spec pulls CUDA.
 	$(PIP) install --quiet torch==2.13.0
-	$(PIP) install --quiet -e '.[test]'
+	$(PIP) install --quiet -e '.[test,scale]'
 	touch $(STAMP)
 
 setup: $(STAMP)

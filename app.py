@@ -1,14 +1,14 @@
 """Newsdesk chat: ``streamlit run app.py`` (or ``make app``). The pieces live in ``rag/ui``.
 
-The index folder is ``$RAG_INDEX_DIR`` or ./index. The index and the models are loaded once per
+The index is ``$RAG_STORE`` (a folder or a Milvus URI, see rag/index/stores.py), else ``$RAG_INDEX_DIR`` or ./index. The index and the models are loaded once per
 process and shared by every open chat.
 """
 from pathlib import Path
 
 import streamlit as st
 
-from rag.config import default_index_dir
 from rag.errors import NewsdeskError
+from rag.index.stores import default_target, resolved
 from rag.ui import chat, manage, sidebar, style
 from rag.ui.resources import has_index, newsdesk, stats
 
@@ -16,7 +16,7 @@ ARTICLES = Path(__file__).resolve().parent / "data" / "articles"
 
 st.set_page_config(page_title="Newsdesk", page_icon=":material/newspaper:", layout="centered")
 style.apply()
-index_dir = default_index_dir()
+index_dir = default_target()
 
 
 def ready_newsdesk():
@@ -25,7 +25,7 @@ def ready_newsdesk():
         manage.first_build(index_dir, ARTICLES)
         return None
     try:
-        desk = newsdesk(str(index_dir.resolve()))
+        desk = newsdesk(str(resolved(index_dir)))
         desk.refresh()  # another chat may have rebuilt the index: show its sources and counts
     except NewsdeskError as err:
         st.error(str(err))

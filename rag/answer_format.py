@@ -8,6 +8,9 @@ from .types import Answer, Hit
 
 def answer_to_text(answer: Answer) -> str:
     lines = [textwrap.fill(answer.text, 100), ""]
+    warnings = [note for note in answer.notes if note.startswith("warning:")]
+    if warnings:
+        lines += [textwrap.fill(w, 100) for w in warnings] + [""]
     if answer.abstained:
         if answer.abstain_reason:
             lines += [textwrap.fill(answer.abstain_reason, 100), ""]

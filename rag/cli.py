@@ -7,19 +7,31 @@ or built with another model or format); 5 answer backend unavailable.
 from __future__ import annotations
 
 import json
+import os
 import sys
+import time
 from dataclasses import asdict
 from datetime import date
 from pathlib import Path
 
 import click
 
-from .config import default_index_dir
+from .config import MAX_K, ProgressSettings
 from .errors import NewsdeskError, NothingToIndexError
+from .index.stores import as_target, default_target
+
+
+class _Store(click.ParamType):
+    name = "FOLDER|URI"
+
+    def convert(self, value, param, ctx):
+        return as_target(value)
+
 
 INDEX_OPTION = click.option(
-    "--index", "index_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
-    help="Index folder (default: $RAG_INDEX_DIR or ./index).",
+    "--index", "--store", "index_dir", type=_Store(), default=None,
+    help="Index folder, or a Milvus store: milvus:///path/file.db (Milvus Lite), milvus://host:19530 or "
+         "http://host:19530 (default: $RAG_STORE, else $RAG_INDEX_DIR, else ./index).",
 )
 
 
@@ -49,15 +61,29 @@ def index() -> None:
     """Build, update and inspect the index."""
 
 
-def _progress_bar():
+_LABELS = {"load": "reading", "embed": "embedding", "write": "writing"}
+
+
+def _progress_bar(settings: ProgressSettings = ProgressSettings()):
+    """A bar per stage on a terminal; elsewhere (a log, a pipe) a line on stderr every few seconds."""
+    if not sys.stderr.isatty():
+        last = {"at": time.monotonic()}
+
+        def log(stage: str, done: int, total: int) -> None:
+            now = time.monotonic()
+            if now - last["at"] >= settings.every_seconds or stage == "write":
+                last["at"] = now
+                click.echo(f"{_LABELS[stage]}: {done:,} of {total:,}", err=True)
+
+        return log
+
     from tqdm import tqdm
 
     bars: dict[str, tqdm] = {}
 
     def progress(stage: str, done: int, total: int) -> None:
         if stage not in bars:
-            label = {"load": "reading", "embed": "embedding", "write": "writing"}[stage]
-            bars[stage] = tqdm(total=total, desc=label, unit=" chunks" if stage == "embed" else "",
+            bars[stage] = tqdm(total=total, desc=_LABELS[stage], unit=" chunks" if stage == "embed" else "",
                                file=sys.stderr, leave=False, disable=None)
         bar = bars[stage]
         bar.update(done - bar.n)
@@ -83,7 +109,8 @@ def _print_report(report, verb: str) -> None:
 
 def _print_problems(problems) -> None:
     if problems:
-        click.echo(f"  files or records not indexed: {len(problems)}")
+        click.echo(f"  problems (files or records left out, metadata ignored, articles cut or quarantined): "
+                   f"{len(problems)}")
         for p in problems:
             click.echo(f"    {p.path}: {p.reason}")
 
@@ -109,12 +136,23 @@ def _settings(model: str | None, max_tokens: int | None, overlap: int | None):
 @click.option("--model", default=None, help="Embedding model: all-MiniLM-L6-v2 (default) or a local model folder.")
 @click.option("--max-tokens", type=click.IntRange(32, 2000), default=None, help="Chunk size in tokens (default 220).")
 @click.option("--overlap", type=click.IntRange(0, 500), default=None, help="Chunk overlap in tokens (default 40).")
-def index_build(paths, index_dir, model, max_tokens, overlap) -> None:
+@click.option("--ray", "use_ray", is_flag=True,
+              help="Read, clean, chunk and embed on Ray Data: the cluster at $RAY_ADDRESS (set, it implies --ray), "
+                   "else Ray on this machine. Needs the 'scale' extra.")
+@click.option("--workers", type=click.IntRange(1), default=None, help="Embedding workers with --ray (default 2).")
+def index_build(paths, index_dir, model, max_tokens, overlap, use_ray, workers) -> None:
     """Build the index from scratch from PATHS (folders, recursively, or files)."""
-    from .ingest.build import build_index
+    settings = _settings(model, max_tokens, overlap)
+    if use_ray or os.environ.get("RAY_ADDRESS"):
+        from .config import RaySettings
+        from .ingest.distributed import build_with_ray
 
-    report = build_index(paths, index_dir or default_index_dir(), _settings(model, max_tokens, overlap),
-                         progress=_progress_bar())
+        ray_settings = RaySettings(workers=workers) if workers else RaySettings()
+        report = build_with_ray(paths, index_dir or default_target(), settings, ray_settings, progress=_progress_bar())
+    else:
+        from .ingest.build import build_index
+
+        report = build_index(paths, index_dir or default_target(), settings, progress=_progress_bar())
     _print_report(report, "built")
 
 
@@ -125,7 +163,7 @@ def index_add(paths, index_dir) -> None:
     """Add new or changed articles from PATHS; unchanged ones are not embedded again."""
     from .ingest.build import add_to_index
 
-    report = add_to_index(paths, index_dir or default_index_dir(), progress=_progress_bar())
+    report = add_to_index(paths, index_dir or default_target(), progress=_progress_bar())
     _print_report(report, "updated")
 
 
@@ -138,7 +176,8 @@ def index_remove(index_dir, source, article_id, path) -> None:
     """Remove articles (and their chunks) by source, id or path."""
     from .ingest.build import remove_from_index
 
-    report = remove_from_index(index_dir or default_index_dir(), source=source, article_id=article_id, path=path)
+    report = remove_from_index(index_dir or default_target(), source=source, article_id=article_id, path=path,
+                               progress=_progress_bar())
     _print_report(report, "updated")
 
 
@@ -149,7 +188,7 @@ def index_stats_cmd(index_dir, as_json) -> None:
     """Articles, chunks, sources, date range, model, duplicates, size and build time."""
     from .index.stats import index_stats
 
-    s = index_stats(index_dir or default_index_dir())
+    s = index_stats(index_dir or default_target())
     if as_json:
         click.echo(json.dumps(asdict(s), default=str, indent=2))
         return
@@ -165,6 +204,9 @@ def index_stats_cmd(index_dir, as_json) -> None:
     click.echo(f"duplicates:  {len(s.duplicates)} skipped")
     for d in s.duplicates:
         click.echo(f"    {d.article_id}: {d.reason} of {d.kept_id}")
+    click.echo(f"quarantined: {len(s.quarantined)} (left out of answers; rag ask --include-quarantined lets them in)")
+    for article_id, reason in s.quarantined.items():
+        click.echo(f"    {article_id}: {reason}")
     click.echo(f"problems:    {len(s.problems)}")
     for p in s.problems:
         click.echo(f"    {p.path}: {p.reason}")
@@ -175,19 +217,22 @@ def index_stats_cmd(index_dir, as_json) -> None:
 @cli.command()
 @click.argument("question")
 @INDEX_OPTION
-@click.option("--k", type=click.IntRange(1, 50), default=5, show_default=True, help="Passages to retrieve.")
+@click.option("--k", type=click.IntRange(1, MAX_K), default=5, show_default=True, help="Passages to retrieve.")
 @click.option("--source", "sources", multiple=True, help="Only this source (repeatable).")
 @click.option("--since", type=DATE, default=None, help="Only articles published on or after this date.")
 @click.option("--until", type=DATE, default=None, help="Only articles published on or before this date.")
 @click.option("--as-of", type=DATE, default=None, help="The day the question is asked (default: newest article).")
 @click.option("--backend", default=None, help="Answer backend (see `rag backends`).")
+@click.option("--include-quarantined", is_flag=True,
+              help="Also use articles quarantined as planted instructions (answers using them carry a warning).")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
-def ask(question, index_dir, k, sources, since, until, as_of, backend, as_json) -> None:
+def ask(question, index_dir, k, sources, since, until, as_of, backend, include_quarantined, as_json) -> None:
     """Answer QUESTION from the index, with numbered sources."""
     from .answer_format import answer_to_dict, answer_to_text
+    from .config import RetrieveSettings
     from .desk import Newsdesk
 
-    desk = Newsdesk(index_dir)
+    desk = Newsdesk(index_dir, retrieve_settings=RetrieveSettings(include_quarantined=include_quarantined))
     answer = desk.ask(question, k=k, sources=sources, since=since, until=until, as_of=as_of, backend=backend)
     click.echo(json.dumps(answer_to_dict(answer), indent=2, ensure_ascii=False) if as_json else answer_to_text(answer))
 
@@ -225,3 +270,6 @@ def main() -> None:
     except KeyboardInterrupt:
         click.echo("interrupted; the index was left as it was", err=True)
         sys.exit(130)
+    except Exception as err:  # noqa: BLE001 - a bug must still end in one line, not a traceback
+        click.echo(f"error: unexpected failure ({type(err).__name__}: {err}); please report it", err=True)
+        sys.exit(1)

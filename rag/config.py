@@ -37,7 +37,35 @@ class DedupSettings:
 
 
 @dataclass(frozen=True)
+class LoadSettings:
+    """Limits on what one file or article may bring in: one bad input must not stall or sink a build."""
+
+    # A file holding one article (.txt .md .html): a 50 MB one-line text took 8 minutes and 4 GB to index
+    # as ~48k chunks; a news page is far smaller (every sample file is under 11 KB).
+    max_file_bytes: int = 20_000_000
+    # A .json/.jsonl/.csv holds many articles (100k news articles are ~1 GB of JSONL): only a file that would
+    # not fit in memory is refused; each record is held to max_article_chars like any article.
+    max_records_file_bytes: int = 2_000_000_000
+    # Longer articles are cut here (at a word end) and reported: the dev set's longest articles have 100k
+    # characters (cut there by its makers); a book-length text is no news story and floods retrieval.
+    max_article_chars: int = 200_000
+    # JSON nested deeper is reported, not parsed: records are flat, and Python's parser overflows its
+    # recursion limit (RecursionError) past ~1,000 levels.
+    max_json_depth: int = 64
+    # A published date further ahead than this is reported and dropped ("9999-12-31"): time zones and
+    # embargoed stories may be a day or two ahead, never more.
+    max_days_ahead: int = 2
+
+
+@dataclass(frozen=True)
+class ProgressSettings:
+    # With stderr not a terminal (a log, a pipe) there is no bar: a line this often says the build is alive.
+    every_seconds: float = 10.0
+
+
+@dataclass(frozen=True)
 class IndexSettings:
+    load: LoadSettings = field(default_factory=LoadSettings)
     chunk: ChunkSettings = field(default_factory=ChunkSettings)
     embed: EmbedSettings = field(default_factory=EmbedSettings)
     dedup: DedupSettings = field(default_factory=DedupSettings)
@@ -46,9 +74,46 @@ class IndexSettings:
     exact_search_max_chunks: int = 200_000
 
 
+# Passages a question may ask for: more than the answer step can read helps nobody (CLI and API alike).
+MAX_K = 100
+
+
+@dataclass(frozen=True)
+class MilvusSettings:
+    """The Milvus store (``rag.index.milvus_store``): where a version lives and how it is written."""
+
+    alias: str = "newsdesk"  # readers follow this alias; each build writes a new collection behind it
+    # Rows a gRPC insert carries: 1,000 chunks with 384-d vectors and text are ~3 MB, far below the
+    # 64 MB message limit, and few enough round trips that inserting is never the slow step.
+    insert_batch: int = 1000
+    # String fields hold whole titles and urls; a chunk (<= 220 tokens) is far below Milvus's 65,535 bytes.
+    max_varchar: int = 65_535
+    # Long JSON records (an article's text) are stored in pieces of this many characters: 4 bytes a
+    # character at most keeps each piece under ``max_varchar`` bytes.
+    record_piece_chars: int = 16_000
+
+
+@dataclass(frozen=True)
+class RaySettings:
+    """Building on Ray Data (``rag index build --ray``, ``rag.ingest.distributed``)."""
+
+    workers: int = 2  # embedding actors, one model each; on a cluster, about one per node's cores / 2
+    # Articles an actor chunks and embeds per call: ~3 chunks an article, so a few of the embedder's own
+    # batches of 32; a call amortises Ray's per-batch overhead without holding back the pipeline.
+    articles_per_batch: int = 32
+    # Files read and cleaned per task: enough tasks to keep every worker busy, few enough to stay cheap.
+    files_per_task: int = 16
+    # Shared memory for blocks when Ray starts locally (not on a cluster): the sample corpus needs a few MB;
+    # Ray's default (30% of RAM) would starve a small machine.
+    local_object_store_bytes: int = 200 * 1024 * 1024
+
+
 @dataclass(frozen=True)
 class RetrieveSettings:
     k: int = 5
+    # Articles quarantined at index time (their text addresses the assistant, rag/ingest/injection.py) are
+    # left out of retrieval; True lets them in, and answers that use them carry a warning note.
+    include_quarantined: bool = False
     candidates: int = 50  # per retriever, before fusion
     rrf_k: int = 60
     dense_weight: float = 1.0

@@ -5,6 +5,7 @@ index when a rebuild made a new version live. ``ask`` is the one-call entry poin
 """
 from __future__ import annotations
 
+import re
 import threading
 import time
 from collections.abc import Iterator, Sequence
@@ -15,13 +16,22 @@ from pathlib import Path
 from .answer import BackendContext, get_backend
 from .answer.outlets import asks_for_outlets, outlets_answer
 from .answer.prompts import NOT_COVERED
-from .config import AnswerSettings, RetrieveSettings, default_index_dir
+from .config import AnswerSettings, RetrieveSettings
 from .errors import IndexIncompatibleError
 from .grounding.cite import check_citations
 from .grounding.evidence import Evidence, weigh_evidence
 from .grounding.scorer import SupportScorer
 from .index.embed import Embedder, get_embedder, resolve_model
-from .index.store import Index, current_version, open_index
+from .index.lexical import terms
+from .index.store import Index
+from .index.stores import (
+    Target,
+    as_target,
+    default_target,
+    live_version,
+    open_store,
+    resolved,
+)
 from .retrieve import Filters, Retrieval, retrieve
 from .types import Answer, Hit, Turn
 
@@ -42,7 +52,7 @@ class Newsdesk:
     def __init__(self, index_dir: str | Path | None = None, *, model: str | None = None,
                  retrieve_settings: RetrieveSettings = RetrieveSettings(),
                  answer_settings: AnswerSettings = AnswerSettings()):
-        self.index_dir = Path(index_dir) if index_dir else default_index_dir()
+        self.index_dir: Target = as_target(index_dir) if index_dir else default_target()
         self.retrieve_settings = retrieve_settings
         self.answer_settings = answer_settings
         self._model = model
@@ -50,7 +60,7 @@ class Newsdesk:
         self._live = self._load()
 
     def _load(self) -> _Loaded:
-        index = open_index(self.index_dir)
+        index = open_store(self.index_dir)
         if self._model and resolve_model(self._model)[0] != index.model:
             raise IndexIncompatibleError(
                 f"index at {self.index_dir} was built with model '{index.model}', not "
@@ -75,7 +85,7 @@ class Newsdesk:
     def refresh(self) -> bool:
         """Load the live version if a build replaced it since; True when it did."""
         with self._lock:
-            live = current_version(self.index_dir)
+            live = live_version(self.index_dir)
             if live is not None and live != self._live.index.folder:
                 self._live = self._load()
                 return True
@@ -136,9 +146,16 @@ class Newsdesk:
         The final answer may differ from the pieces: unverifiable citations are removed or moved.
         """
         started = time.perf_counter()
+        question = readable(question)
         self.refresh()
         live = self._live
         generator = self.backend(backend, live)
+        if not history and not terms(_CODE.sub(" ", question)):
+            yield NOT_COVERED
+            yield replace(self._answer(question, question, NOT_COVERED, True, [], [], generator.name, started, []),
+                          abstain_reason="The question has no words to search for (only stop words, "
+                                         "punctuation or code).")
+            return
         query = generator.rewrite(question, history) if history else question
         retrieval = self.retrieve(query, k=k, sources=sources, since=since, until=until, as_of=as_of, live=live)
         hits = retrieval.hits
@@ -151,6 +168,7 @@ class Newsdesk:
             yield replace(answer, abstain_reason=evidence.reason(self.answer_settings))
             return
         hits = hits + self.neighbours(hits, generator.neighbour_passages, live)
+        notes += _quarantine_warnings(hits, live.index)
         if asks_for_outlets(question):
             # Who ran a story is metadata, not something a passage says: answered the same by every backend.
             found = outlets_answer(query, hits, live.index, live.scorer)
@@ -181,15 +199,40 @@ class Newsdesk:
                       notes=notes)
 
 
-_open: dict[Path, Newsdesk] = {}
+# An SQL statement after a quote or semicolon, markup tags and comments are no words of a question:
+# "'; DROP TABLE articles;--" asks nothing, while "What was the update from the Vatican?" does.
+_CODE = re.compile(r"[;'\"]\s*(?:drop|delete|truncate|insert|update|select|union|alter|create)\b[^;]*"
+                   r"|</?[a-z][^>]*>|--\s*$|/\*.*?\*/", re.IGNORECASE)
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+
+
+def readable(question: str) -> str:
+    """The question as valid text: bytes that were not UTF-8 (a shell's $'\\xff') become U+FFFD and
+    control characters (NUL) spaces, so every later step gets text it can encode."""
+    try:
+        raw = question.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:
+        raw = question.encode("utf-8", "replace")
+    return _CONTROL.sub(" ", raw.decode("utf-8", "replace"))
+
+
+def _quarantine_warnings(hits: Sequence[Hit], index: Index) -> list[str]:
+    """A warning per quarantined article among the passages (only there when the user let them in)."""
+    warned = dict.fromkeys(h.article_id for h in hits
+                           if index.articles[index.article_row[h.article_id]].quarantine)
+    return [f"warning: '{article_id}' is quarantined ({index.articles[index.article_row[article_id]].quarantine}); "
+            "its text may be planted instructions" for article_id in warned]
+
+
+_open: dict[Target, Newsdesk] = {}
 
 
 def ask(question: str, index_dir: str | Path | None = None, **options) -> Answer:
-    """Answer ``question`` from the index in ``index_dir`` (default ``$RAG_INDEX_DIR`` or ./index).
+    """Answer ``question`` from the index in ``index_dir`` (default ``$RAG_STORE``, ``$RAG_INDEX_DIR`` or ./index).
 
     Options: ``k``, ``sources``, ``since``, ``until``, ``as_of``, ``backend``, ``history``.
     """
-    key = Path(index_dir or default_index_dir()).resolve()
+    key = resolved(as_target(index_dir) if index_dir else default_target())
     if key not in _open:
         _open[key] = Newsdesk(key)
     return _open[key].ask(question, **options)

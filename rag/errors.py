@@ -25,6 +25,12 @@ class IndexIncompatibleError(NewsdeskError):
     exit_code = 4
 
 
+class IndexDamagedError(NewsdeskError):
+    """The index folder is damaged or is not a Newsdesk index (truncated, missing or foreign files)."""
+
+    exit_code = 4
+
+
 class BackendUnavailableError(NewsdeskError):
     """An answer backend that cannot run here (missing package, model or server)."""
 

@@ -12,7 +12,7 @@ from datetime import date
 import faiss
 import numpy as np
 
-from .config import RetrieveSettings
+from .config import MAX_K, RetrieveSettings
 from .index.embed import Embedder
 from .index.store import UNKNOWN_SOURCE, Index
 from .question.time_phrases import TimeIntent, parse_time
@@ -51,24 +51,27 @@ def retrieve(
     index: Index, embedder: Embedder, query: str, *, k: int | None = None, filters: Filters = Filters(),
     as_of: date | None = None, settings: RetrieveSettings = RetrieveSettings(),
 ) -> Retrieval:
-    """The ``k`` best passages for ``query`` among those the filters allow."""
+    """The ``k`` best passages for ``query`` among those the filters allow (and not quarantined, unless
+    ``settings.include_quarantined``). ``k`` must be 1..MAX_K (ValueError)."""
+    if k is not None and not (isinstance(k, int) and 1 <= k <= MAX_K):
+        raise ValueError(f"k must be a whole number from 1 to {MAX_K}, not {k!r}")
     k = k or settings.k
     as_of = as_of or newest_date(index)
     intent = parse_time(query, as_of) if as_of else None
     mask = filters.allowed(index)
+    if not settings.include_quarantined and index.quarantined.any():
+        mask = ~index.quarantined if mask is None else mask & ~index.quarantined
     if len(index) == 0 or (mask is not None and not mask.any()):
         return Retrieval([], query, as_of, intent)
     query_vector = embedder.embed_one(query)
-    dense_rows = _dense_candidates(index, query_vector, settings.candidates, mask, settings)
-    lexical = index.lexical.scores(query)
-    if mask is not None:
-        lexical = np.where(mask, lexical, 0.0)
-    lexical_rows = _top(lexical, settings.candidates)
-
-    fused: dict[int, float] = {}
-    for weight, rows in ((settings.dense_weight, dense_rows), (settings.lexical_weight, lexical_rows)):
-        for rank, row in enumerate(rows):
-            fused[row] = fused.get(row, 0.0) + weight / (settings.rrf_k + rank + 1)
+    if hasattr(index, "hybrid_candidates"):  # a store that searches and fuses itself (rag.index.milvus_store)
+        fused, lexical = index.hybrid_candidates(query_vector, query, settings.candidates, filters, settings)
+        if mask is not None:  # Milvus filters sources and dates itself; quarantine is left to this mask
+            fused = {row: value for row, value in fused.items() if mask[row]}
+    else:
+        fused, lexical = _fused_candidates(index, query_vector, query, mask, settings)
+    if not fused:
+        return Retrieval([], query, as_of, intent)
     rows = np.array(sorted(fused), dtype=np.int64)
     vectors = index.vectors(rows)
     dense = vectors @ query_vector
@@ -84,6 +87,22 @@ def retrieve(
 
 def newest_date(index: Index) -> date | None:
     return max((a.published for a in index.articles if a.published), default=None)
+
+
+def _fused_candidates(index: Index, query_vector: np.ndarray, query: str, mask: np.ndarray | None,
+                      settings: RetrieveSettings) -> tuple[dict[int, float], np.ndarray]:
+    """Dense and BM25 candidate rows fused by reciprocal rank, and every row's BM25 score."""
+    dense_rows = _dense_candidates(index, query_vector, settings.candidates, mask, settings)
+    lexical = index.lexical.scores(query)
+    if mask is not None:
+        lexical = np.where(mask, lexical, 0.0)
+    lexical_rows = _top(lexical, settings.candidates)
+
+    fused: dict[int, float] = {}
+    for weight, rows in ((settings.dense_weight, dense_rows), (settings.lexical_weight, lexical_rows)):
+        for rank, row in enumerate(rows):
+            fused[row] = fused.get(row, 0.0) + weight / (settings.rrf_k + rank + 1)
+    return fused, lexical
 
 
 def _dense_candidates(index: Index, query_vector: np.ndarray, n: int, mask: np.ndarray | None,

@@ -57,7 +57,7 @@ _NUMBER_WORDS = (r"two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|tw
                  r"dozens?|hundreds?|thousands?|millions?|billions?|half|quarter|third|twice|double")
 # A figure: digits as one token ("$9.74bn", "1,172", "40%") or a number word. ``FIGURE.search`` says
 # whether a text gives a figure at all; ``finditer`` yields the figures as written.
-FIGURE = re.compile(rf"[$£€]?\d[\d,.]*\d?(?:bn|m|k|%)?|\b(?:{_NUMBER_WORDS})\b", re.I)
+FIGURE = re.compile(rf"[$£€]?\d(?:[\d,.]*\d)?(?:bn|m|k|%)?|\b(?:{_NUMBER_WORDS})\b", re.I)
 # A capitalised word: a capital and a lower-case letter ("Musk", "McDonald's", "GitHub").
 _CAPITALISED = r"[A-Z][\w'’-]*[a-z]"
 # A name of two or more capitalised words: "Simona Halep", "Bank of England".

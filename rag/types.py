@@ -50,6 +50,7 @@ class Article:
     category: str = ""
     path: str = ""
     content_hash: str = ""
+    quarantine: str = ""  # why the text reads as instructions to the assistant; such articles stay out of answers
 
 
 @dataclass(frozen=True)

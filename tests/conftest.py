@@ -35,3 +35,18 @@ def write(folder: Path, name: str, text: str | bytes) -> Path:
     else:
         path.write_text(text, encoding="utf-8")
     return path
+
+
+def write_index(index_dir: Path, articles, chunks, vectors):
+    """A real index version of hand-made articles, chunks and vectors (no model), opened for reading."""
+    import numpy as np
+
+    from rag.config import FORMAT_VERSION, IndexSettings
+    from rag.index.store import IndexContents, open_index, write_version
+
+    vectors = np.asarray(vectors, dtype=np.float32)
+    contents = IndexContents(articles=articles, chunks=chunks, vectors=vectors, embed_keys=[""] * len(chunks),
+                             duplicates=[], problems=[],
+                             manifest={"format_version": FORMAT_VERSION, "model": "hand-made"})
+    write_version(index_dir, contents, IndexSettings().exact_search_max_chunks)
+    return open_index(index_dir)

@@ -13,7 +13,7 @@ from rag.answer.prompts import NOT_COVERED
 from rag.text import split_sentences
 from rag.types import Answer, Citation, Hit
 from rag.ui.highlight import Span, answer_html, article_html, marked, passage_html
-from rag.ui.transcript import conversation_markdown
+from rag.ui.transcript import conversation_markdown, escape
 from rag.ui.turns import AskOptions, ChatTurn, article_texts
 
 APP = str(ROOT / "app.py")
@@ -133,6 +133,7 @@ def test_failed_rebuild_shows_the_error_and_keeps_the_index(tmp_path, monkeypatc
     from rag.ingest.build import build_index
 
     build_index([tmp_path / "articles"], index_dir)
+    monkeypatch.setenv("RAG_ALLOWED_ROOTS", str(tmp_path))  # other folders than the articles' need allowing
     at = app(index_dir, monkeypatch)
     at.sidebar.text_input(key="rebuild-folder").set_value(str(tmp_path / "missing")).run()
     next(b for b in at.sidebar.button if b.label == "Rebuild").click().run()
@@ -147,9 +148,9 @@ def test_conversation_downloads_as_markdown_with_citations(sample_app):
     turns = sample_app.session_state["turns"]
     text = conversation_markdown(turns)
     answer = turns[0].answer
-    assert f"## 1. {SEED_QUESTION}" in text and answer.text in text
+    assert f"## 1. {escape(SEED_QUESTION)}" in text and escape(answer.text) in text
     for c in answer.citations:
-        assert f"{c.n}. **{c.hit.title}**" in text and f"   > {' '.join(c.quote.split())}" in text
+        assert f"{c.n}. **{escape(c.hit.title)}**" in text and f"   > {escape(' '.join(c.quote.split()))}" in text
 
 
 def _hit(text: str, start: int = 0) -> Hit:

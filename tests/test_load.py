@@ -61,11 +61,12 @@ def test_bad_files_are_reported_and_the_rest_loads(tmp_path):
 
     documents, problems = load_documents([tmp_path])
 
-    assert sorted(d.id for d in documents) == ["good", "ok"]
+    assert sorted(d.id for d in documents) == ["good", "latin1", "ok"]
+    assert next(d.body for d in documents if d.id == "latin1") == "Café story"
     reasons = {p.path.rsplit("/", 1)[-1]: p.reason for p in problems}
     assert reasons["empty.txt"] == "empty file"
     assert reasons["binary.txt"] == "binary file, not text"
-    assert reasons["latin1.txt"].startswith("cannot decode as UTF-8")
+    assert reasons["latin1.txt"].startswith("not UTF-8: read as")  # decoded, and said so
     assert reasons["broken.json"].startswith("malformed JSON")
     assert reasons["lines.jsonl (line 2)"].startswith("malformed JSON")
     assert "no text" in reasons["lines.jsonl (line 3)"]

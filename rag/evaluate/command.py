@@ -6,14 +6,15 @@ from pathlib import Path
 
 import click
 
+from ..config import MAX_K
 from ..errors import InputError
 
 
 @click.command("eval")
 @click.argument("questions", required=False, type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--index", "index_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Index folder (default: $RAG_INDEX_DIR or ./index).")
-@click.option("--k", type=click.IntRange(1, 50), default=5, show_default=True, help="Passages per answer.")
+@click.option("--index", "--store", "index_dir", default=None,
+              help="Index folder or Milvus URI, as for `rag ask` (default: $RAG_STORE, $RAG_INDEX_DIR or ./index).")
+@click.option("--k", type=click.IntRange(1, MAX_K), default=5, show_default=True, help="Passages per answer.")
 @click.option("--backend", default=None, help="Answer backend (see `rag backends`).")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Write the JSON report here, with a Markdown report and an SVG chart beside it.")
@@ -32,18 +33,20 @@ def eval_command(questions, index_dir, k, backend, out, compare, limit) -> None:
     _run(questions, index_dir, k, backend, out, limit)
 
 
-def _run(questions_path: Path, index_dir: Path | None, k: int, backend: str | None, out: Path | None,
+def _run(questions_path: Path, index_dir: str | None, k: int, backend: str | None, out: Path | None,
          limit: int | None) -> None:
     from tqdm import tqdm
 
-    from ..config import default_index_dir
     from ..desk import Newsdesk
+    from ..index.stores import as_target, default_target
     from .dataset import load_questions
     from .report import format_run, write_report
     from .run import evaluate
 
+    if out:
+        _check_writable(out)  # before the run, not after it
     questions = load_questions(questions_path)[:limit]
-    index_dir = index_dir or default_index_dir()
+    index_dir = as_target(index_dir) if index_dir else default_target()
     desk = Newsdesk(index_dir)
     with tqdm(total=len(questions), desc="questions", file=sys.stderr, leave=False, disable=None) as bar:
         run = evaluate(questions, desk, k=k, backend=backend, progress=lambda done, total: bar.update(1),
@@ -52,3 +55,16 @@ def _run(questions_path: Path, index_dir: Path | None, k: int, backend: str | No
     if out:
         written = write_report(run, out)
         click.echo(f"\nwrote {', '.join(str(p) for p in written)}")
+
+
+def _check_writable(out: Path) -> None:
+    """Fail at once when the report cannot be written to ``out``."""
+    existed = out.exists()
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        with open(out, "a"):
+            pass
+    except OSError as err:
+        raise InputError(f"cannot write the report to {out}: {err.strerror or err}") from None
+    if not existed:
+        out.unlink()

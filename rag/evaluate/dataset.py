@@ -12,7 +12,9 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
+from ..config import LoadSettings
 from ..errors import InputError
+from ..ingest.load import parse_json
 from .metrics import normalize_answer
 
 # Gold answers that say the articles cannot answer (MultiHop-RAG writes "Insufficient information.").
@@ -60,9 +62,11 @@ def load_questions(path: str | Path) -> list[Question]:
 
 def _json_list(path: Path, text: str) -> list[tuple[str, object]]:
     try:
-        items = json.loads(text)
+        items = parse_json(text, LoadSettings().max_json_depth)
     except json.JSONDecodeError as err:
         raise InputError(f"{path} line {err.lineno}: malformed JSON: {err.msg}") from None
+    except ValueError as err:
+        raise InputError(f"{path}: {err}") from None
     return [(f"item {i}", item) for i, item in enumerate(items, 1)]
 
 
@@ -72,9 +76,11 @@ def _json_lines(path: Path, text: str) -> list[tuple[str, object]]:
         if not line.strip():
             continue
         try:
-            items.append((f"line {lineno}", json.loads(line)))
+            items.append((f"line {lineno}", parse_json(line, LoadSettings().max_json_depth)))
         except json.JSONDecodeError as err:
             raise InputError(f"{path} line {lineno}: malformed JSON: {err.msg}") from None
+        except ValueError as err:
+            raise InputError(f"{path} line {lineno}: {err}") from None
     return items
 
 

@@ -6,12 +6,13 @@ from datetime import date
 from pathlib import Path
 
 from ..types import Duplicate, Problem
-from .store import UNKNOWN_SOURCE, Index, open_index
+from .store import UNKNOWN_SOURCE, Index
+from .stores import Target, as_target, open_store
 
 
 @dataclass(frozen=True)
 class IndexStats:
-    index_dir: Path
+    index_dir: Target
     articles: int
     chunks: int
     sources: dict[str, int]
@@ -23,6 +24,7 @@ class IndexStats:
     chunking: dict
     duplicates: list[Duplicate]
     problems: list[Problem]
+    quarantined: dict[str, str]  # article id -> why its text reads as instructions to the assistant
     size_bytes: int
     built_at: str
     format_version: int
@@ -30,11 +32,11 @@ class IndexStats:
 
 def index_stats(index_dir: str | Path) -> IndexStats:
     """Counts, sources, date range, model and size of the index in ``index_dir``."""
-    index = open_index(index_dir)
-    return stats_of(index, Path(index_dir))
+    target = as_target(index_dir)
+    return stats_of(open_store(target), target)
 
 
-def stats_of(index: Index, index_dir: Path) -> IndexStats:
+def stats_of(index: Index, index_dir: Target) -> IndexStats:
     sources: dict[str, int] = {}
     for article in index.articles:
         name = article.source or UNKNOWN_SOURCE
@@ -46,6 +48,7 @@ def stats_of(index: Index, index_dir: Path) -> IndexStats:
         sources=dict(sorted(sources.items(), key=lambda kv: (-kv[1], kv[0]))),
         first_date=min(dates, default=None), last_date=max(dates, default=None), model=m["model"],
         dimension=m["dimension"], dense_index=m["dense_index"], chunking=m["chunking"],
-        duplicates=index.duplicates, problems=index.problems, size_bytes=index.size_bytes(),
+        duplicates=index.duplicates, problems=index.problems,
+        quarantined={a.id: a.quarantine for a in index.articles if a.quarantine}, size_bytes=index.size_bytes(),
         built_at=m["built_at"], format_version=m["format_version"],
     )

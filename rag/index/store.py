@@ -17,6 +17,7 @@ from __future__ import annotations
 import fcntl
 import json
 import os
+import re
 import shutil
 import sqlite3
 import time
@@ -31,17 +32,19 @@ import faiss
 import numpy as np
 
 from ..config import FORMAT_VERSION
-from ..errors import IndexIncompatibleError, IndexMissingError
+from ..errors import IndexDamagedError, IndexIncompatibleError, IndexMissingError
 from ..types import Article, Chunk, Duplicate, Hit, Problem
 from .lexical import LexicalIndex
 
 CURRENT = "CURRENT"
+# What CURRENT may name: a version folder written by ``write_version``, nothing else ("../x", "/etc").
+VERSION_NAME = re.compile(r"v-\d{8}T\d{6}-[0-9a-f]{6}")
 UNKNOWN_SOURCE = "unknown"  # how an article without a source is listed and filtered
 SCHEMA = """
 CREATE TABLE manifest (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE articles (
     row INTEGER PRIMARY KEY, id TEXT UNIQUE NOT NULL, title TEXT, text TEXT NOT NULL, source TEXT,
-    published TEXT, url TEXT, author TEXT, category TEXT, path TEXT, content_hash TEXT);
+    published TEXT, url TEXT, author TEXT, category TEXT, path TEXT, content_hash TEXT, quarantine TEXT);
 CREATE TABLE chunks (
     row INTEGER PRIMARY KEY, id TEXT UNIQUE NOT NULL, article_row INTEGER NOT NULL REFERENCES articles(row),
     ordinal INTEGER, start INTEGER, end INTEGER, n_tokens INTEGER, embed_key TEXT);
@@ -69,13 +72,17 @@ class Index:
 
     def __init__(self, folder: Path):
         self.folder = folder
+        if not (folder / "meta.sqlite").is_file() or not (folder / "meta.sqlite").stat().st_size:
+            raise IndexDamagedError(f"{folder.name}/meta.sqlite is missing or empty")
         db = sqlite3.connect(f"file:{folder / 'meta.sqlite'}?mode=ro", uri=True)
         try:
             self.manifest = {k: json.loads(v) for k, v in db.execute("SELECT key, value FROM manifest")}
             self._check_format()
+            # Indexes written before quarantine was recorded have no such column: nothing is quarantined there.
+            quarantine = "quarantine" if _has_column(db, "articles", "quarantine") else "''"
             self.articles = [_article(row) for row in db.execute(
-                "SELECT id, title, text, source, published, url, author, category, path, content_hash "
-                "FROM articles ORDER BY row")]
+                "SELECT id, title, text, source, published, url, author, category, path, content_hash, "
+                f"{quarantine} FROM articles ORDER BY row")]
             rows = db.execute("SELECT id, article_row, start, end, embed_key FROM chunks ORDER BY row").fetchall()
             self.duplicates = _duplicates(db)
             self.problems = [Problem(*r) for r in db.execute("SELECT * FROM problems")]
@@ -88,7 +95,20 @@ class Index:
         self.chunk_start = np.array([r[2] for r in rows], dtype=np.int64)
         self.chunk_end = np.array([r[3] for r in rows], dtype=np.int64)
         self.embed_keys = [r[4] for r in rows]
-        self.dense = faiss.read_index(str(folder / "dense.faiss"))
+        # Chunk rows of quarantined articles: retrieval leaves them out unless asked (RetrieveSettings).
+        self.quarantined = np.array([bool(a.quarantine) for a in self.articles], dtype=bool)[self.chunk_article] \
+            if len(rows) else np.zeros(0, dtype=bool)
+        if not (folder / "dense.faiss").is_file():
+            raise IndexDamagedError(f"{folder.name}/dense.faiss is missing")
+        try:
+            self.dense = faiss.read_index(str(folder / "dense.faiss"))
+        except RuntimeError:  # FAISS says where in its C++ it stopped; the user needs the file
+            raise IndexDamagedError(f"{folder.name}/dense.faiss cannot be read (truncated or not a FAISS index)") from None
+        if self.dense.ntotal != len(rows) or self.dense.d != self.manifest.get("dimension", self.dense.d):
+            raise IndexDamagedError(f"{folder.name}/dense.faiss holds {self.dense.ntotal} vectors of "
+                                    f"{self.dense.d} dimensions for {len(rows)} passages")
+        if not (folder / "bm25").is_dir():
+            raise IndexDamagedError(f"{folder.name}/bm25/ is missing")
         self.lexical = LexicalIndex.load(folder / "bm25", len(rows))
 
     def _check_format(self) -> None:
@@ -148,23 +168,44 @@ class Index:
 
 
 def open_index(index_dir: str | Path) -> Index:
-    """Load the live version of the index in ``index_dir``."""
+    """Load the live version of the index in ``index_dir``.
+
+    Raises ``IndexMissingError`` when there is none, ``IndexDamagedError`` when it cannot be read as a
+    Newsdesk index (truncated or missing files, a foreign folder), each with the command that rebuilds it.
+    """
     index_dir = Path(index_dir)
+    rebuild = f"rebuild it with: rag index build <articles> --index {index_dir}"
     folder = current_version(index_dir)
     if folder is None:
+        if (index_dir / CURRENT).exists():
+            raise IndexDamagedError(f"index at {index_dir} is damaged: {CURRENT} does not name a version "
+                                    f"folder inside it; {rebuild}")
         raise IndexMissingError(
             f"no index in {index_dir}; build one with: rag index build data/articles --index {index_dir}"
         )
-    return Index(folder)
+    try:
+        return Index(folder)
+    except IndexIncompatibleError:
+        raise
+    # What a truncated, emptied or foreign file raises: SQLite, FAISS (RuntimeError), bm25s, a manifest
+    # without the expected keys or values.
+    except sqlite3.Error as err:
+        raise IndexDamagedError(f"index at {index_dir} is damaged ({folder.name}/meta.sqlite: {err}); "
+                                f"{rebuild}") from None
+    except (IndexDamagedError, OSError, RuntimeError, ValueError, KeyError, TypeError, IndexError) as err:
+        raise IndexDamagedError(f"index at {index_dir} is damaged ({err}); {rebuild}") from None
 
 
 def current_version(index_dir: Path) -> Path | None:
+    """The live version folder, or None when CURRENT is missing or names no version folder in ``index_dir``."""
     try:
         name = (index_dir / CURRENT).read_text().strip()
-    except OSError:
+    except (OSError, UnicodeDecodeError):
+        return None
+    if not VERSION_NAME.fullmatch(name):
         return None
     folder = index_dir / name
-    return folder if (folder / "meta.sqlite").exists() else None
+    return folder if folder.is_dir() and not folder.is_symlink() else None
 
 
 @contextmanager
@@ -228,9 +269,9 @@ def _write_sqlite(path: Path, contents: IndexContents) -> None:
         for i, a in enumerate(contents.articles):
             rows[a.id] = i
             db.execute(
-                "INSERT INTO articles VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                "INSERT INTO articles VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
                 (i, a.id, a.title, a.text, a.source, a.published.isoformat() if a.published else None,
-                 a.url, a.author, a.category, a.path, a.content_hash),
+                 a.url, a.author, a.category, a.path, a.content_hash, a.quarantine or None),
             )
         db.executemany(
             "INSERT INTO chunks VALUES (?,?,?,?,?,?,?,?)",
@@ -246,9 +287,12 @@ def _write_sqlite(path: Path, contents: IndexContents) -> None:
         db.close()
 
 
+def _has_column(db: sqlite3.Connection, table: str, column: str) -> bool:
+    return column in {row[1] for row in db.execute(f"PRAGMA table_info({table})")}
+
+
 def _duplicates(db: sqlite3.Connection) -> list[Duplicate]:
-    columns = {row[1] for row in db.execute("PRAGMA table_info(duplicates)")}
-    if "source" not in columns:  # written before duplicates kept their source and date
+    if not _has_column(db, "duplicates", "source"):  # written before duplicates kept their source and date
         return [Duplicate(*r) for r in db.execute("SELECT article_id, kept_id, path, reason, title, url FROM duplicates")]
     return [Duplicate(*r[:6], r[6] or "", date.fromisoformat(r[7]) if r[7] else None) for r in db.execute(
         "SELECT article_id, kept_id, path, reason, title, url, source, published FROM duplicates")]
@@ -258,7 +302,7 @@ def _article(row: tuple) -> Article:
     published = date.fromisoformat(row[4]) if row[4] else None
     return Article(id=row[0], title=row[1] or "", text=row[2], source=row[3] or "", published=published,
                    url=row[5] or "", author=row[6] or "", category=row[7] or "", path=row[8] or "",
-                   content_hash=row[9] or "")
+                   content_hash=row[9] or "", quarantine=row[10] or "")
 
 
 def _fsync_tree(folder: Path) -> None:

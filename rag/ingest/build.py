@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
@@ -17,24 +17,20 @@ import numpy as np
 from .. import __version__
 from ..config import FORMAT_VERSION, ChunkSettings, IndexSettings
 from ..errors import (
+    IndexDamagedError,
     IndexIncompatibleError,
     IndexMissingError,
     InputError,
     NothingToIndexError,
 )
 from ..index.embed import get_embedder, resolve_model
-from ..index.store import (
-    Index,
-    IndexContents,
-    current_version,
-    open_index,
-    write_lock,
-    write_version,
-)
-from ..types import Article, Duplicate, Problem
+from ..index.store import Index, IndexContents
+from ..index.stores import Target, as_target, open_store, store_lock, write_store
+from ..types import Article, Chunk, Duplicate, Problem
 from .chunk import chunk_article, embedding_text
-from .clean import clean
+from .clean import clean, content_hash
 from .dedup import find_duplicates
+from .injection import injection_reason
 from .load import load_documents
 
 # progress(stage, done, total): stages are "load", "embed" and "write".
@@ -45,7 +41,7 @@ Progress = Callable[[str, int, int], None]
 class BuildReport:
     """What one build, add or remove did."""
 
-    index_dir: Path
+    index_dir: Target
     articles: int
     chunks: int
     added: int = 0
@@ -63,16 +59,21 @@ def build_index(
     paths: Iterable[str | Path], index_dir: str | Path, settings: IndexSettings = IndexSettings(),
     progress: Progress | None = None,
 ) -> BuildReport:
-    """Index the articles under ``paths`` from scratch, replacing what ``index_dir`` held."""
+    """Index the articles under ``paths`` from scratch, replacing what ``index_dir`` held.
+
+    A damaged index folder is no obstacle: its vectors are not reused and a new version replaces it.
+    """
     started = time.perf_counter()
-    index_dir = Path(index_dir)
-    articles, problems = _load_articles(paths, progress)
+    index_dir = as_target(index_dir)
+    articles, problems = _load_articles(paths, settings, progress)
     kept, duplicates = find_duplicates(articles, settings.dedup)
     model_name, _ = resolve_model(settings.embed.model)
-    with write_lock(index_dir):
-        previous = _previous_for_reuse(index_dir, model_name)
-        return _write(index_dir, kept, duplicates, problems, previous, settings, model_name, progress,
-                      started, added=len(kept))
+    # Embedding, the long part, runs before the write lock is taken: other writers wait only for the write.
+    plan = _plan(kept, settings, model_name)
+    vectors, embedded, seconds = _vectors(plan, _previous_for_reuse(index_dir, model_name), {}, model_name, progress)
+    with store_lock(index_dir):
+        return _write(index_dir, kept, plan, vectors, duplicates, problems, settings, model_name, progress,
+                      started, embedded, seconds, added=len(kept))
 
 
 def add_to_index(
@@ -81,27 +82,38 @@ def add_to_index(
 ) -> BuildReport:
     """Add new and changed articles; a changed article (same id) replaces its old version.
 
-    Builds the index when there is none yet. The index's own model and chunking are kept.
+    Builds the index when there is none yet. The index's own model and chunking are kept. Concurrent
+    adds never lose each other's articles: new articles are embedded before the write lock is taken,
+    and merged under it with the index as it is then (which another writer may have changed meanwhile).
     """
-    index_dir = Path(index_dir)
-    if current_version(index_dir) is None:
-        return build_index(paths, index_dir, settings or IndexSettings(), progress)
     started = time.perf_counter()
-    articles, problems = _load_articles(paths, progress)
-    with write_lock(index_dir):
-        previous = open_index(index_dir)
+    index_dir = as_target(index_dir)
+    base = _live_index(index_dir)  # a damaged index is refused before any article is read
+    articles, problems = _load_articles(paths, settings or IndexSettings(), progress)
+    base_settings = _settings_of(base, settings) if base else settings or IndexSettings()
+    model_name = base.model if base else resolve_model(base_settings.embed.model)[0]
+    fresh = _fresh(articles, base)
+    fresh_plan = _plan(fresh, base_settings, model_name)
+    fresh_vectors, embedded, seconds = _vectors(fresh_plan, base, {}, model_name, progress)
+    ready = dict(zip(fresh_plan.keys, fresh_vectors))
+    with store_lock(index_dir):
+        previous = _live_index(index_dir)
+        if previous is None:
+            kept, duplicates = find_duplicates(articles, base_settings.dedup)
+            plan = _plan(kept, base_settings, model_name)
+            vectors, late, late_seconds = _vectors(plan, None, ready, model_name, progress)
+            return _write(index_dir, kept, plan, vectors, duplicates, problems, base_settings, model_name,
+                          progress, started, embedded + late, seconds + late_seconds, added=len(kept))
         settings = _settings_of(previous, settings)
-        old = {a.id: a for a in previous.articles}
-        dropped_before = {d.article_id: d for d in previous.duplicates}
-        fresh = [a for a in articles if a.id not in old or old[a.id].content_hash != a.content_hash]
-        fresh = [a for a in fresh if not (a.id in dropped_before and a.id not in old
-                                           and _same_text_as_dropped(a, dropped_before[a.id], old))]
+        fresh = _fresh(articles, previous)
         fresh_ids = {a.id for a in fresh}
         merged = [a for a in previous.articles if a.id not in fresh_ids] + fresh
         kept, new_duplicates = find_duplicates(merged, settings.dedup)
         earlier = [d for d in previous.duplicates if d.article_id not in fresh_ids]
-        return _write(index_dir, kept, earlier + new_duplicates, problems, previous, settings,
-                      previous.model, progress, started, added=len(fresh),
+        plan = _plan(kept, settings, previous.model)
+        vectors, late, late_seconds = _vectors(plan, previous, ready, previous.model, progress)
+        return _write(index_dir, kept, plan, vectors, earlier + new_duplicates, problems, settings,
+                      previous.model, progress, started, embedded + late, seconds + late_seconds, added=len(fresh),
                       unchanged=len(articles) - len(fresh), report_duplicates=new_duplicates)
 
 
@@ -113,10 +125,10 @@ def remove_from_index(
     if not (source or article_id or path):
         raise InputError("say what to remove: --source NAME, --id ID or --path PATH")
     started = time.perf_counter()
-    index_dir = Path(index_dir)
+    index_dir = as_target(index_dir)
     resolved = str(Path(path).expanduser().resolve()) if path else None
-    with write_lock(index_dir):
-        previous = open_index(index_dir)
+    with store_lock(index_dir):
+        previous = open_store(index_dir)
 
         def matches(article: Article) -> bool:
             if source and article.source.lower() == source.lower():
@@ -133,37 +145,92 @@ def remove_from_index(
             raise InputError(f"no article in {index_dir} matches {what}")
         kept_ids = {a.id for a in keep}
         duplicates = [d for d in previous.duplicates if d.kept_id in kept_ids]
-        return _write(index_dir, keep, duplicates, [], previous, _settings_of(previous, None), previous.model,
-                      progress, started, removed=removed, report_duplicates=[])
+        settings = _settings_of(previous, None)
+        plan = _plan(keep, settings, previous.model)
+        vectors, _, _ = _vectors(plan, previous, {}, previous.model, progress)
+        return _write(index_dir, keep, plan, vectors, duplicates, [], settings, previous.model, progress,
+                      started, 0, 0.0, removed=removed, report_duplicates=[])
 
 
-def _load_articles(paths: Iterable[str | Path], progress: Progress | None) -> tuple[list[Article], list[Problem]]:
+def _load_articles(paths: Iterable[str | Path], settings: IndexSettings,
+                   progress: Progress | None) -> tuple[list[Article], list[Problem]]:
     paths = list(paths)
-    documents, problems = load_documents(paths)
+    documents, problems = load_documents(paths, settings.load)
+
+    def cleaned() -> Iterator[Article | Problem]:
+        for i, document in enumerate(documents):
+            yield clean(document, problems, settings.load)
+            if progress:
+                progress("load", i + 1, len(documents))
+
+    return usable_articles(cleaned(), problems, paths, settings)
+
+
+def usable_articles(cleaned: Iterable[Article | Problem], problems: list[Problem], paths: Sequence[str | Path],
+                    settings: IndexSettings = IndexSettings()) -> tuple[list[Article], list[Problem]]:
+    """The cleaned articles in reading order, the first of each id, cut to the length limit and checked for
+    planted instructions; the rest become problems."""
     articles: list[Article] = []
     seen: dict[str, str] = {}
-    for i, document in enumerate(documents):
-        result = clean(document)
+    for result in cleaned:
         if isinstance(result, Problem):
             problems.append(result)
         elif result.id in seen:
             problems.append(Problem(result.path, f"id '{result.id}' is already used by {seen[result.id]} (skipped)"))
         else:
             seen[result.id] = result.path
-            articles.append(result)
-        if progress:
-            progress("load", i + 1, len(documents))
+            articles.append(_quarantined(_cut(result, settings.load.max_article_chars, problems), problems))
     if not articles:
         where = ", ".join(str(p) for p in paths)
         raise NothingToIndexError(f"nothing to index in {where}: no usable article found", problems)
     return articles, problems
 
 
-def _previous_for_reuse(index_dir: Path, model_name: str) -> Index | None:
-    """The live index when its vectors can be reused (same model), else None."""
+def _cut(article: Article, limit: int, problems: list[Problem]) -> Article:
+    """An article no longer than ``limit`` characters, cut at a word end; the cut is reported."""
+    if len(article.text) <= limit:
+        return article
+    end = article.text.rfind(" ", 0, limit)
+    end = end if end > limit // 2 else limit
+    problems.append(Problem(article.path, f"{len(article.text):,} characters, over the {limit:,} limit per "
+                                          "article: cut there (see LoadSettings.max_article_chars)"))
+    text = article.text[:end]
+    return replace(article, text=text, content_hash=content_hash(text))
+
+
+def _quarantined(article: Article, problems: list[Problem]) -> Article:
+    """The article flagged when its text addresses the assistant (rag/ingest/injection.py); reported."""
+    reason = injection_reason(f"{article.title}\n{article.text}")
+    if reason is None:
+        return article
+    problems.append(Problem(article.path, f"quarantined, left out of answers: {reason}"))
+    return replace(article, quarantine=reason)
+
+
+def _live_index(index_dir: Target) -> Index | None:
+    """The live index, None when there is none yet; a damaged one raises ``IndexDamagedError``."""
     try:
-        previous = open_index(index_dir)
-    except (IndexMissingError, IndexIncompatibleError):
+        return open_store(index_dir)
+    except IndexMissingError:
+        return None
+
+
+def _fresh(articles: Sequence[Article], index: Index | None) -> list[Article]:
+    """The articles ``index`` does not hold yet, or holds in another version."""
+    if index is None:
+        return list(articles)
+    old = {a.id: a for a in index.articles}
+    dropped_before = {d.article_id: d for d in index.duplicates}
+    fresh = [a for a in articles if a.id not in old or old[a.id].content_hash != a.content_hash]
+    return [a for a in fresh if not (a.id in dropped_before and a.id not in old
+                                     and _same_text_as_dropped(a, dropped_before[a.id], old))]
+
+
+def _previous_for_reuse(index_dir: Target, model_name: str) -> Index | None:
+    """The live index when its vectors can be reused (same model, readable), else None."""
+    try:
+        previous = open_store(index_dir)
+    except (IndexMissingError, IndexIncompatibleError, IndexDamagedError):
         return None
     return previous if previous.model == model_name else None
 
@@ -186,26 +253,44 @@ def _same_text_as_dropped(article: Article, duplicate: Duplicate, old: dict[str,
     return kept is not None and duplicate.reason == "exact" and kept.content_hash == article.content_hash
 
 
-def _write(
-    index_dir: Path, articles: Sequence[Article], duplicates: Sequence[Duplicate], problems: Sequence[Problem],
-    previous: Index | None, settings: IndexSettings, model_name: str, progress: Progress | None,
-    started: float, added: int = 0, unchanged: int = 0, removed: int = 0,
-    report_duplicates: Sequence[Duplicate] | None = None,
-) -> BuildReport:
-    chunks, keys, texts = [], [], []
+@dataclass(frozen=True)
+class _Plan:
+    """The chunks of a list of articles, with the text each is embedded as and its reuse key."""
+
+    chunks: list
+    texts: list[str]
+    keys: list[str]
+
+
+def _plan(articles: Sequence[Article], settings: IndexSettings, model_name: str) -> _Plan:
+    chunks, texts, keys = [], [], []
     for article in articles:
-        for chunk in chunk_article(article, settings.chunk):
-            text = embedding_text(article, chunk)
+        for chunk, text, key in chunks_to_embed(article, settings.chunk, model_name):
             chunks.append(chunk)
             texts.append(text)
-            keys.append(hashlib.sha1(f"{model_name}\0{text}".encode()).hexdigest())
-    reusable = {key: row for row, key in enumerate(previous.embed_keys)} if previous else {}
-    reuse_rows = [i for i, key in enumerate(keys) if key in reusable]
-    todo = [i for i, key in enumerate(keys) if key not in reusable]
+            keys.append(key)
+    return _Plan(chunks, texts, keys)
 
-    embed_started = time.perf_counter()
-    dimension = previous.dense.d if previous else get_embedder(model_name).dimension
-    vectors = np.zeros((len(chunks), dimension), dtype=np.float32)
+
+def chunks_to_embed(article: Article, settings: ChunkSettings, model_name: str) -> list[tuple[Chunk, str, str]]:
+    """The article's chunks, each with the text to embed and its key: a hash of (model, text)."""
+    return [(chunk, text, hashlib.sha1(f"{model_name}\0{text}".encode()).hexdigest())
+            for chunk in chunk_article(article, settings) for text in [embedding_text(article, chunk)]]
+
+
+def _vectors(plan: _Plan, previous: Index | None, ready: dict[str, np.ndarray], model_name: str,
+             progress: Progress | None) -> tuple[np.ndarray, int, float]:
+    """A vector per chunk: from ``previous`` or ``ready`` when the key matches, else embedded; how many were
+    embedded, and in how many seconds."""
+    started = time.perf_counter()
+    reusable = {key: row for row, key in enumerate(previous.embed_keys)} if previous else {}
+    dimension = previous.manifest["dimension"] if previous else get_embedder(model_name).dimension
+    vectors = np.zeros((len(plan.keys), dimension), dtype=np.float32)
+    reuse_rows = [i for i, key in enumerate(plan.keys) if key in reusable]
+    todo = [i for i, key in enumerate(plan.keys) if key not in reusable and key not in ready]
+    for i, key in enumerate(plan.keys):
+        if key in ready and key not in reusable:
+            vectors[i] = ready[key]
     if todo:
         done = 0
 
@@ -215,16 +300,41 @@ def _write(
             if progress:
                 progress("embed", done, len(todo))
 
-        vectors[todo] = get_embedder(model_name).embed([texts[i] for i in todo], progress=step)
+        vectors[todo] = get_embedder(model_name).embed([plan.texts[i] for i in todo], progress=step)
     if reuse_rows:
-        vectors[reuse_rows] = previous.vectors([reusable[keys[i]] for i in reuse_rows])
-    embed_seconds = time.perf_counter() - embed_started
+        vectors[reuse_rows] = previous.vectors([reusable[plan.keys[i]] for i in reuse_rows])
+    return vectors, len(todo), time.perf_counter() - started
 
+
+def _write(
+    index_dir: Target, articles: Sequence[Article], plan: _Plan, vectors: np.ndarray, duplicates: Sequence[Duplicate],
+    problems: Sequence[Problem], settings: IndexSettings, model_name: str, progress: Progress | None,
+    started: float, embedded: int, embed_seconds: float, added: int = 0, unchanged: int = 0, removed: int = 0,
+    report_duplicates: Sequence[Duplicate] | None = None,
+) -> BuildReport:
+    """Write a new version (call under ``store_lock``)."""
+    store_version(index_dir, articles, plan.chunks, vectors, plan.keys, duplicates, problems, settings, model_name,
+                  progress)
+    chunks = plan.chunks
+    return BuildReport(
+        index_dir=index_dir, articles=len(articles), chunks=len(chunks), added=added, unchanged=unchanged,
+        removed=removed, embedded=embedded, reused=len(chunks) - embedded,
+        duplicates=list(duplicates if report_duplicates is None else report_duplicates),
+        problems=list(problems), seconds=time.perf_counter() - started, embed_seconds=embed_seconds,
+    )
+
+
+def store_version(
+    index_dir: Target, articles: Sequence[Article], chunks: Sequence[Chunk], vectors: np.ndarray,
+    keys: Sequence[str], duplicates: Sequence[Duplicate], problems: Sequence[Problem], settings: IndexSettings,
+    model_name: str, progress: Progress | None,
+) -> None:
+    """Write the chunks and their vectors as a new version, with its manifest, and make it live."""
     manifest = {
         "format_version": FORMAT_VERSION,
         "newsdesk_version": __version__,
         "model": model_name,
-        "dimension": int(dimension),
+        "dimension": int(vectors.shape[1]),
         "chunking": {"max_tokens": settings.chunk.max_tokens, "overlap_tokens": settings.chunk.overlap_tokens,
                      "encoding": settings.chunk.encoding},
         "dense_index": "flat" if len(chunks) <= settings.exact_search_max_chunks else "hnsw",
@@ -234,13 +344,7 @@ def _write(
     }
     if progress:
         progress("write", 0, 1)
-    write_version(index_dir, IndexContents(articles, chunks, vectors, keys, duplicates, problems, manifest),
-                  settings.exact_search_max_chunks)
+    write_store(index_dir, IndexContents(articles, chunks, vectors, keys, duplicates, problems, manifest),
+                settings.exact_search_max_chunks)
     if progress:
         progress("write", 1, 1)
-    return BuildReport(
-        index_dir=index_dir, articles=len(articles), chunks=len(chunks), added=added, unchanged=unchanged,
-        removed=removed, embedded=len(todo), reused=len(reuse_rows),
-        duplicates=list(duplicates if report_duplicates is None else report_duplicates),
-        problems=list(problems), seconds=time.perf_counter() - started, embed_seconds=embed_seconds,
-    )

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import hashlib
 import re
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from urllib.parse import urlparse
 
 from dateutil import parser as date_parser
 
+from ..config import LoadSettings
 from ..types import Article, Document, Problem
 
 HEADER_KEYS = {
@@ -39,14 +40,20 @@ SENTENCE_END = re.compile(r"[.!?…][\"'”’)\]]*$")
 MIN_TEXT_CHARS = 40
 
 
-def clean(document: Document) -> Article | Problem:
-    """Clean one document; a document with no usable text becomes a ``Problem``."""
+def clean(document: Document, problems: list[Problem] | None = None,
+          settings: LoadSettings = LoadSettings()) -> Article | Problem:
+    """Clean one document; a document with no usable text becomes a ``Problem``.
+
+    Metadata that cannot be used (a date that is no date or lies in the future, a broken front matter)
+    is left out of the article and, when ``problems`` is given, reported there.
+    """
+    notes: list[str] = []
     if document.kind == "html":
         fields = _clean_html(document.body)
         if fields is None:
             return Problem(document.path, "no article text found in the HTML page")
     elif document.kind == "text":
-        fields = _clean_text(document.body)
+        fields = _clean_text(document.body, notes)
     else:
         fields = {"text": document.body.strip()}
     meta = {**{k: v for k, v in fields.items() if v}, **document.meta}
@@ -54,12 +61,24 @@ def clean(document: Document) -> Article | Problem:
     if len(text) < MIN_TEXT_CHARS:
         return Problem(document.path, "no article text after cleaning")
     url = meta.get("url", "")
+    written = meta.get("published", "").strip()
+    published = parse_date(written)
+    if written and published is None:
+        try:
+            published = date.fromisoformat(written[:10])  # a real date outside 1900-2099 ("9999-12-31")
+        except ValueError:
+            notes.append(f"date '{written[:40]}' is not a date (kept undated)")
+    if published and published > date.today() + timedelta(days=settings.max_days_ahead):
+        notes.append(f"date {published} lies in the future (kept undated)")
+        published = None
+    if problems is not None:
+        problems += [Problem(document.path, note) for note in notes]
     return Article(
         id=document.id,
         title=meta.get("title") or _title_from_id(document.id),
         text=text,
         source=meta.get("source") or _site_from_url(url),
-        published=parse_date(meta.get("published", "")),
+        published=published,
         url=url,
         author=meta.get("author", ""),
         category=meta.get("category", ""),
@@ -114,8 +133,8 @@ def _joined(value) -> str:
     return ", ".join(str(v) for v in value if v) if isinstance(value, list) else str(value or "")
 
 
-def _clean_text(body: str) -> dict[str, str]:
-    meta, lines = _split_header(body.replace("\r\n", "\n").replace("\r", "\n").split("\n"))
+def _clean_text(body: str, notes: list[str]) -> dict[str, str]:
+    meta, lines = _split_header(body.replace("\r\n", "\n").replace("\r", "\n").split("\n"), notes)
     lines = _cut_trailer(lines)
     lines = [line for line in lines if not _is_chrome(line)]
     meta, lines = _take_head(meta, lines)
@@ -123,30 +142,43 @@ def _clean_text(body: str) -> dict[str, str]:
     return {**meta, "text": text}
 
 
-def _split_header(lines: list[str]) -> tuple[dict[str, str], list[str]]:
+def _split_header(lines: list[str], notes: list[str]) -> tuple[dict[str, str], list[str]]:
     """Front matter (``---`` ... ``---``) or leading ``Key: value`` lines with known keys."""
     meta: dict[str, str] = {}
     if lines and lines[0].strip() == "---":
         for end in range(1, min(len(lines), 60)):
             if lines[end].strip() == "---":
                 for line in lines[1:end]:
-                    _header_line(line, meta)
+                    _header_line(line, meta, notes)
                 return meta, lines[end + 1:]
-        return meta, lines
+        # Never closed: its "key: value" lines are still the header, not the story's first lines.
+        notes.append("front matter opened with '---' is never closed")
+        i = 1
+        while i < len(lines) and _header_line(lines[i], meta, notes):
+            i += 1
+        return meta, lines[i:]
     i = 0
-    while i < len(lines) and _header_line(lines[i], meta):
+    found: list[str] = []
+    while i < len(lines) and _header_line(lines[i], meta, found):
         i += 1
     if i and (i == len(lines) or not lines[i].strip()):
+        notes += found
         return meta, lines[i:]
     return {}, lines
 
 
-def _header_line(line: str, meta: dict[str, str]) -> bool:
+def _header_line(line: str, meta: dict[str, str], notes: list[str]) -> bool:
+    """Read one ``key: value`` header line into ``meta``; a value that is broken YAML is noted, not used."""
     key, sep, value = line.partition(":")
     field = HEADER_KEYS.get(key.strip().lower())
     if not sep or field is None:
         return False
-    meta[field] = value.strip().strip("\"'")
+    value = value.strip()
+    closing = {"[": "]", "{": "}", '"': '"', "'": "'"}.get(value[:1])
+    if closing and (len(value) < 2 or not value.endswith(closing)):
+        notes.append(f"header line '{line.strip()[:60]}' is not valid YAML (ignored)")
+        return True
+    meta[field] = value.strip("\"'")
     return True
 
 

@@ -5,6 +5,7 @@ answering from the old version meanwhile and load the new one at their next ques
 """
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -42,7 +43,11 @@ def tools(index_dir: Path, articles_dir: Path, report: bool = True) -> None:
     with bar.expander("Add articles", icon=":material/upload_file:"):
         files = st.file_uploader("Upload files", type=list(SUFFIXES), accept_multiple_files=True,
                                  key=f"upload-{round_}", help="." + ", .".join(SUFFIXES))
-        folder = st.text_input("…or a folder on this machine", key="add-folder", placeholder="path/to/articles")
+        roots = allowed_roots()
+        folder = ""
+        if roots:
+            folder = st.text_input("…or a folder on this machine", key="add-folder", placeholder="path/to/articles",
+                                   help="Folders inside: " + ", ".join(str(r) for r in roots))
         if st.button("Add to the index", type="primary", disabled=not (files or folder.strip()), width="stretch"):
             paths = []
             if files:
@@ -50,13 +55,13 @@ def tools(index_dir: Path, articles_dir: Path, report: bool = True) -> None:
                 st.session_state.upload_round = round_ + 1  # a fresh, empty uploader next time
             if folder.strip():
                 paths.append(Path(folder.strip()).expanduser())
-            change_index(add_to_index, paths, index_dir)
+            change_index(add_to_index, paths, index_dir, articles_dir)
     with bar.expander("Rebuild the index", icon=":material/autorenew:"):
         st.caption("Index a folder from scratch, replacing the index. Open chats keep answering meanwhile "
                    "and use the new index afterwards.")
         folder = st.text_input("Articles folder", value=_shown(articles_dir), key="rebuild-folder")
         if st.button("Rebuild", disabled=not folder.strip(), width="stretch"):
-            change_index(build_index, [Path(folder.strip()).expanduser()], index_dir)
+            change_index(build_index, [Path(folder.strip()).expanduser()], index_dir, articles_dir)
     if report:
         show_outcome(bar)
 
@@ -68,12 +73,31 @@ def first_build(index_dir: Path, articles_dir: Path) -> None:
                 f"Build it from the articles in `{_shown(articles_dir)}` (about a minute for the samples), "
                 "or add your own files in the sidebar.")
     if st.button(f"Build the index from {_shown(articles_dir)}", type="primary", icon=":material/build:"):
-        change_index(build_index, [articles_dir], index_dir)
+        change_index(build_index, [articles_dir], index_dir, articles_dir)
     show_outcome(st)
 
 
-def change_index(operation: Callable[..., BuildReport], paths: Sequence[Path], index_dir: Path) -> None:
+def allowed_roots() -> list[Path]:
+    """Folders on the server the chat may index, from ``RAG_ALLOWED_ROOTS`` (colon-separated); none by default,
+    since whoever can open the chat could otherwise index any folder the server can read."""
+    return [Path(p).expanduser().resolve() for p in os.environ.get("RAG_ALLOWED_ROOTS", "").split(":") if p.strip()]
+
+
+def folder_allowed(folder: Path, articles_dir: Path, uploads: Path) -> bool:
+    """True for the configured articles folder, this chat's uploads, and folders inside the allowed roots."""
+    resolved = folder.expanduser().resolve()
+    return resolved in (articles_dir.resolve(), ) or resolved.is_relative_to(uploads.resolve()) \
+        or any(resolved.is_relative_to(root) for root in allowed_roots())
+
+
+def change_index(operation: Callable[..., BuildReport], paths: Sequence[Path], index_dir: Path,
+                 articles_dir: Path) -> None:
     """Run a build or an add with a progress bar; keep its outcome and rerun on success so every part sees it."""
+    refused = [p for p in paths if not folder_allowed(p, articles_dir, uploads_dir(index_dir).parent)]
+    if refused:
+        st.session_state.index_outcome = Outcome(
+            False, f"{refused[0]} is outside the folders this server allows (set RAG_ALLOWED_ROOTS to allow it)")
+        return
     bar = st.progress(0.0, text="Starting…")
 
     def progress(stage: str, done: int, total: int) -> None:
@@ -118,8 +142,9 @@ def show_outcome(where) -> None:
 
 
 def uploads_dir(index_dir: Path) -> Path:
-    """A fresh folder for one upload, beside the index: ``<index parent>/data/uploads/<time>/``."""
-    base = index_dir.resolve().parent / "data" / "uploads"
+    """A fresh folder for one upload, beside the index (a Milvus store: the working folder):
+    ``<index parent>/data/uploads/<time>/``."""
+    base = (index_dir.resolve().parent if isinstance(index_dir, Path) else Path.cwd()) / "data" / "uploads"
     stamp = time.strftime("%Y%m%d-%H%M%S")
     folder, n = base / stamp, 1
     while folder.exists():
@@ -129,11 +154,18 @@ def uploads_dir(index_dir: Path) -> Path:
 
 
 def save_uploads(files, folder: Path) -> Path:
-    """Write uploaded files into ``folder`` under their own base names; return the folder."""
+    """Write uploaded files into ``folder`` under their own base names; return the folder.
+
+    Two uploads with the same name are both kept: the second is saved as ``name-2.ext``.
+    """
     folder.mkdir(parents=True)
     for upload in files:
         name = Path(upload.name).name.lstrip(".") or "upload.txt"  # never a path or a hidden file
-        (folder / name).write_bytes(upload.getvalue())
+        target, n = folder / name, 1
+        while target.exists():
+            n += 1
+            target = folder / f"{Path(name).stem}-{n}{Path(name).suffix}"
+        target.write_bytes(upload.getvalue())
     return folder
 
 

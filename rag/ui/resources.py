@@ -7,7 +7,7 @@ import streamlit as st
 
 from ..desk import Newsdesk
 from ..index.stats import IndexStats, stats_of
-from ..index.store import current_version
+from ..index.stores import as_target, live_version
 
 
 @st.cache_resource(show_spinner="Loading the index and the embedding model…")
@@ -23,4 +23,4 @@ def stats(version: str, _desk: Newsdesk) -> IndexStats:
 
 
 def has_index(index_dir: str | Path) -> bool:
-    return current_version(Path(index_dir)) is not None
+    return live_version(as_target(index_dir)) is not None

@@ -1,0 +1,97 @@
+"""Where an index lives: the index folder (``store.py``, the default) or Milvus (``milvus_store.py``).
+
+A store is named by a *target*, given as ``--store`` (or ``--index``) on every command or ``$RAG_STORE``:
+
+    index/                          a folder: FAISS + SQLite + bm25s (the default, ``./index``)
+    milvus:///abs/path/news.db      Milvus Lite, embedded in a local file (``milvus://news.db``: relative)
+    milvus://host:19530             a Milvus server or cluster, same as ``http://host:19530``
+    http(s)://host:19530            a Milvus server or cluster
+
+Both open as an ``Index``; a Milvus one also searches inside Milvus (``MilvusIndex.hybrid_candidates``).
+pymilvus is imported only for a Milvus target.
+"""
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path, PurePath
+
+from ..config import default_index_dir
+from .store import (
+    Index,
+    IndexContents,
+    current_version,
+    open_index,
+    write_lock,
+    write_version,
+)
+
+Target = Path | str  # a folder, or a Milvus URI
+_MILVUS_PREFIXES = ("milvus://", "http://", "https://")
+
+
+def as_target(value: str | Path) -> Target:
+    """A store target from a command-line value or a setting: a Milvus URI stays a string, else a Path."""
+    return str(value) if str(value).startswith(_MILVUS_PREFIXES) else Path(value)
+
+
+def default_target() -> Target:
+    """``$RAG_STORE`` when set, else the index folder (``$RAG_INDEX_DIR`` or ./index)."""
+    return as_target(os.environ.get("RAG_STORE") or default_index_dir())
+
+
+def is_milvus(target: Target) -> bool:
+    return isinstance(target, str)
+
+
+def resolved(target: Target) -> Target:
+    """The same store named independently of the working directory."""
+    if not is_milvus(target):
+        return Path(target).resolve()
+    from .milvus_store import milvus_uri
+
+    uri = milvus_uri(target)
+    return target if uri.startswith(("http://", "https://")) else f"milvus://{Path(uri).resolve()}"
+
+
+def open_store(target: Target) -> Index:
+    """The live version of the index ``target`` names."""
+    if is_milvus(target):
+        from .milvus_store import open_milvus
+
+        return open_milvus(target)
+    return open_index(target)
+
+
+def live_version(target: Target) -> PurePath | None:
+    """The name of the live version (a folder, or a Milvus collection), None when there is none."""
+    if is_milvus(target):
+        from .milvus_store import live_collection
+
+        name = live_collection(target)
+        return PurePath(name) if name else None
+    return current_version(Path(target))
+
+
+@contextmanager
+def store_lock(target: Target) -> Iterator[None]:
+    """One writer at a time (readers never wait)."""
+    if is_milvus(target):
+        from .milvus_store import milvus_write_lock
+
+        with milvus_write_lock(target):
+            yield
+    else:
+        with write_lock(Path(target)):
+            yield
+
+
+def write_store(target: Target, contents: IndexContents, exact_search_max_chunks: int) -> None:
+    """Write a complete new version and make it live atomically. Call under ``store_lock``."""
+    if is_milvus(target):
+        from .milvus_store import write_milvus
+
+        write_milvus(target, contents)
+    else:
+        write_version(Path(target), contents, exact_search_max_chunks)
