@@ -10,9 +10,11 @@ from conftest import ROOT, SEED_ID, write
 from streamlit.testing.v1 import AppTest
 
 from rag.answer.prompts import NOT_COVERED
-from rag.types import Citation, Hit
+from rag.text import split_sentences
+from rag.types import Answer, Citation, Hit
 from rag.ui.highlight import Span, answer_html, article_html, marked, passage_html
 from rag.ui.transcript import conversation_markdown, escape
+from rag.ui.turns import AskOptions, ChatTurn, article_texts
 
 APP = str(ROOT / "app.py")
 SEED_QUESTION = "Why did Microsoft drop Twitter?"
@@ -160,13 +162,13 @@ def test_highlighting_escapes_every_piece_of_article_text():
     text = "A <b>x</b> said *this*. The $5 fee & <script>alert(1)</script> rose.\n\nNext."
     cited = Citation(n=1, hit=_hit(text), quote="The $5 fee & <script>alert(1)</script> rose.",
                      quote_start=text.index("The"), quote_end=text.index("\n"))
-    html_ = passage_html(cited.hit, cited)
+    html_ = passage_html(cited.hit, [cited])
     assert "<script" not in html_ and "<b>" not in html_
     assert '<mark class="nd-quote">The $5 fee &amp; &lt;script&gt;alert(1)&lt;/script&gt; rose.</mark>' in html_
     assert "\n" not in html_, "one line, so Markdown leaves the HTML block alone"
 
     article = "Intro <i>.\n" + text
-    whole = article_html(article, _hit(text, start=len("Intro <i>.\n")), cited)
+    whole = article_html(article, _hit(text, start=len("Intro <i>.\n")), [cited])
     assert whole.startswith('<div class="nd-article">Intro &lt;i&gt;.<br><mark class="nd-passage">A &lt;b&gt;')
     assert '<mark class="nd-passage">' in whole and whole.count("</mark>") == 2
 
@@ -227,3 +229,54 @@ def test_outlet_question_shows_the_outlets_and_the_story_passage(sample_app):
     assert answer.backend == "metadata" and not answer.abstained
     assert "Meridian Times" in shown and "Continental Wire" in shown
     assert '<div class="nd-source-head"' in shown and "pneumonia" in shown
+
+
+def _cards_land(shown: str, turn: int = 0) -> list[str]:
+    """The source heads shown, after checking that each [n] link of the answer has exactly one target."""
+    heads = re.findall(r'<div class="nd-source-head">.*?</div></div></div>', shown)
+    targets = re.findall(r'id="(nd-\d+-\d+)"', "".join(heads))
+    links = re.findall(rf'href="#(nd-{turn}-\d+)"', shown)
+    assert links and all(targets.count(link) == 1 for link in links), (links, targets)
+    return heads
+
+
+def _show_answer(turn):
+    from rag.ui.chat import show_answer
+    from rag.ui.style import apply
+
+    apply()
+    show_answer(turn, 0)
+
+
+def test_two_citations_of_one_passage_share_one_card_with_both_sentences_marked(desk):
+    hit = next(h for h in desk.retrieve("Godstone sinkhole burst water main SES Water").hits
+               if "## Burst water main" in h.text)
+    spans = [next((s, e) for s, e in split_sentences(hit.text) if words in hit.text[s:e])
+             for words in ("SES Water confirmed", "Surrey Police closed")]
+    citations = [Citation(n, hit, hit.text[s:e], s, e) for n, (s, e) in enumerate(spans, 1)]
+    text = f"SES Water. [1] {citations[0].quote} [1] {citations[1].quote} [2]"
+    answer = Answer("Whose water main burst under Godstone?", text, False, citations, [hit])
+    turn = ChatTurn(answer.question, answer, AskOptions("extractive", 5), article_texts(desk.index, [hit]))
+    at = AppTest.from_function(_show_answer, args=(turn,), default_timeout=60).run()
+    assert not at.exception, at.exception
+    shown = "\n".join(m.value for m in at.markdown)
+
+    heads = _cards_land(shown)
+    assert len(heads) == 1, "one card for the passage both citations quote"
+    assert '<span class="nd-n" id="nd-0-1">1</span><span class="nd-n" id="nd-0-2">2</span>' in heads[0]
+    for c in citations:
+        assert shown.count(f'<mark class="nd-quote">{html.escape(c.quote, quote=False)}</mark>') == 2  # passage, article
+    short = re.search(r'<div class="nd-short">(.*?)</div>', shown)
+    assert short and short.group(1).startswith("SES Water.") and citations[0].quote not in short.group(1)
+    assert '<strong class="nd-h">Burst water main</strong>' in shown and "##" not in shown
+
+
+def test_article_headings_show_without_hashes_and_every_marker_lands_on_its_card(sample_app):
+    reply = ask(sample_app, "Which company's water main burst beneath Godstone High Street?")
+    answer = sample_app.session_state["turns"][0].answer
+    assert not answer.abstained and any(c.hit.article_id == "uk/godstone-sinkhole" for c in answer.citations)
+    shown = "\n".join(texts(reply))
+    heads = _cards_land(shown)
+    assert len(heads) == len({c.hit.chunk_id for c in answer.citations})
+    assert '<strong class="nd-h">Burst water main</strong>' in shown  # the whole Godstone article
+    assert "##" not in shown

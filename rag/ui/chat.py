@@ -8,7 +8,7 @@ import streamlit as st
 from ..desk import Newsdesk
 from ..errors import NewsdeskError
 from ..index.stats import IndexStats
-from ..types import Answer, Citation, Hit
+from ..types import Answer
 from .highlight import (
     answer_html,
     article_html,
@@ -21,7 +21,7 @@ from .highlight import (
     source_head_html,
 )
 from .transcript import conversation_markdown
-from .turns import AskOptions, ChatTurn, article_texts, history_of, listed
+from .turns import AskOptions, ChatTurn, SourceCard, article_texts, history_of, listed, source_cards
 
 
 def page(desk: Newsdesk, summary: IndexStats, options: AskOptions) -> None:
@@ -85,9 +85,10 @@ def answer_new(desk: Newsdesk, question: str, options: AskOptions, turns: list[C
 
 
 def show_answer(turn: ChatTurn, i: int) -> None:
-    """The answer with linked [n] markers, how it was found (on demand), and its numbered sources."""
+    """The answer (its short answer first) with linked [n] markers, how it was found (on demand), and its
+    numbered sources."""
     answer = turn.answer
-    st.markdown(answer_html(answer.text, i, answer.citations), unsafe_allow_html=True)
+    st.markdown(answer_html(answer.text, i, answer.citations, lead=not answer.abstained), unsafe_allow_html=True)
     if answer.abstained:
         st.markdown(block("nd-abstain", "None of the passages found answers this question"
                           + (": the closest are below." if answer.passages else ".")
@@ -99,27 +100,25 @@ def show_answer(turn: ChatTurn, i: int) -> None:
                    f"{answer.latency_ms:,.0f} ms · {turn.options.describe()}")
         for note in answer.notes:
             st.markdown(block("nd-meta", escape(note)), unsafe_allow_html=True)
-    if answer.abstained:
-        sources = [(n, hit, None) for n, hit in enumerate(answer.passages, 1)]
-    else:
-        sources = [(c.n, c.hit, c) for c in answer.citations]
-    if sources:
+    cards = source_cards(answer)
+    if cards:
         st.markdown(block("nd-label", "Closest sources" if answer.abstained else "Sources"), unsafe_allow_html=True)
-    for n, hit, citation in sources:
-        show_source(turn, i, n, hit, citation)
+    for card in cards:
+        show_source(turn, i, card)
 
 
-def show_source(turn: ChatTurn, i: int, n: int, hit: Hit, citation: Citation | None) -> None:
-    """Title, source, date and link; the passage with the cited sentence marked; the whole article on demand."""
+def show_source(turn: ChatTurn, i: int, card: SourceCard) -> None:
+    """Title, source, date and link; the passage with its cited sentences marked; the whole article on demand."""
+    hit = card.hit
     with st.container(border=True):
-        st.markdown(source_head_html(hit, n, i), unsafe_allow_html=True)
-        st.markdown(passage_html(hit, citation), unsafe_allow_html=True)
-        if citation and not citation.verified:
+        st.markdown(source_head_html(hit, card.numbers, i), unsafe_allow_html=True)
+        st.markdown(passage_html(hit, card.citations), unsafe_allow_html=True)
+        if not all(c.verified for c in card.citations):
             st.caption("This citation could not be fully checked against the passage.")
         article = turn.articles.get(hit.article_id)
         if article:
             with st.expander("Read the whole article", icon=":material/article:"):
-                st.markdown(article_html(article, hit, citation), unsafe_allow_html=True)
+                st.markdown(article_html(article, hit, card.citations), unsafe_allow_html=True)
 
 
 def _new_conversation() -> None:

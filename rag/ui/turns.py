@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from ..index.store import Index
-from ..types import Answer, Hit, Turn
+from ..types import Answer, Citation, Hit, Turn
 
 
 @dataclass(frozen=True)
@@ -46,6 +46,28 @@ class ChatTurn:
     answer: Answer
     options: AskOptions
     articles: dict[str, str]
+
+
+@dataclass(frozen=True)
+class SourceCard:
+    """One passage listed under an answer: the numbers its ``[n]`` markers use and the sentences they cite."""
+
+    hit: Hit
+    numbers: tuple[int, ...]
+    citations: tuple[Citation, ...] = ()
+
+
+def source_cards(answer: Answer) -> list[SourceCard]:
+    """One card per passage, in the order of first citation: two sentences cited from one passage share it.
+
+    After an abstention, the closest passages, numbered in order.
+    """
+    if answer.abstained:
+        return [SourceCard(hit, (n,)) for n, hit in enumerate(answer.passages, 1)]
+    by_passage: dict[str, list[Citation]] = {}
+    for c in answer.citations:
+        by_passage.setdefault(c.hit.chunk_id, []).append(c)
+    return [SourceCard(cited[0].hit, tuple(c.n for c in cited), tuple(cited)) for cited in by_passage.values()]
 
 
 def listed(answer: Answer) -> list[Hit]:
