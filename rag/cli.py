@@ -22,6 +22,11 @@ INDEX_OPTION = click.option(
     help="Index folder (default: $RAG_INDEX_DIR or ./index).",
 )
 
+PRECISION_OPTION = click.option(
+    "--precision", type=click.Choice(["auto", "fp32", "bf16"]), default=None,
+    help="Embedding precision: auto (bf16 where the CPU computes it natively, else fp32), fp32 or bf16.",
+)
+
 
 class _Date(click.ParamType):
     name = "YYYY-MM-DD"
@@ -88,7 +93,7 @@ def _print_problems(problems) -> None:
             click.echo(f"    {p.path}: {p.reason}")
 
 
-def _settings(model: str | None, max_tokens: int | None, overlap: int | None):
+def _settings(model: str | None, precision: str | None, max_tokens: int | None, overlap: int | None):
     from dataclasses import replace
 
     from .config import IndexSettings
@@ -96,6 +101,8 @@ def _settings(model: str | None, max_tokens: int | None, overlap: int | None):
     settings = IndexSettings()
     if model:
         settings = replace(settings, embed=replace(settings.embed, model=model))
+    if precision:
+        settings = replace(settings, embed=replace(settings.embed, precision=precision))
     if max_tokens or overlap is not None:
         chunk = replace(settings.chunk, max_tokens=max_tokens or settings.chunk.max_tokens,
                         overlap_tokens=settings.chunk.overlap_tokens if overlap is None else overlap)
@@ -107,13 +114,14 @@ def _settings(model: str | None, max_tokens: int | None, overlap: int | None):
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @INDEX_OPTION
 @click.option("--model", default=None, help="Embedding model: all-MiniLM-L6-v2 (default) or a local model folder.")
+@PRECISION_OPTION
 @click.option("--max-tokens", type=click.IntRange(32, 2000), default=None, help="Chunk size in tokens (default 220).")
 @click.option("--overlap", type=click.IntRange(0, 500), default=None, help="Chunk overlap in tokens (default 40).")
-def index_build(paths, index_dir, model, max_tokens, overlap) -> None:
+def index_build(paths, index_dir, model, precision, max_tokens, overlap) -> None:
     """Build the index from scratch from PATHS (folders, recursively, or files)."""
     from .ingest.build import build_index
 
-    report = build_index(paths, index_dir or default_index_dir(), _settings(model, max_tokens, overlap),
+    report = build_index(paths, index_dir or default_index_dir(), _settings(model, precision, max_tokens, overlap),
                          progress=_progress_bar())
     _print_report(report, "built")
 
@@ -159,7 +167,7 @@ def index_stats_cmd(index_dir, as_json) -> None:
     click.echo(f"sources:     {len(s.sources)} ({', '.join(f'{k} {v}' for k, v in list(s.sources.items())[:8])}"
                f"{', ...' if len(s.sources) > 8 else ''})")
     click.echo(f"dates:       {s.first_date or '-'} to {s.last_date or '-'}")
-    click.echo(f"model:       {s.model} ({s.dimension} dimensions, {s.dense_index} search)")
+    click.echo(f"model:       {s.model} ({s.precision}, {s.dimension} dimensions, {s.dense_index} search)")
     click.echo(f"chunking:    {s.chunking['max_tokens']} tokens, overlap {s.chunking['overlap_tokens']} "
                f"({s.chunking['encoding']})")
     click.echo(f"duplicates:  {len(s.duplicates)} skipped")
@@ -181,13 +189,14 @@ def index_stats_cmd(index_dir, as_json) -> None:
 @click.option("--until", type=DATE, default=None, help="Only articles published on or before this date.")
 @click.option("--as-of", type=DATE, default=None, help="The day the question is asked (default: newest article).")
 @click.option("--backend", default=None, help="Answer backend (see `rag backends`).")
+@PRECISION_OPTION
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
-def ask(question, index_dir, k, sources, since, until, as_of, backend, as_json) -> None:
+def ask(question, index_dir, k, sources, since, until, as_of, backend, precision, as_json) -> None:
     """Answer QUESTION from the index, with numbered sources."""
     from .answer_format import answer_to_dict, answer_to_text
     from .desk import Newsdesk
 
-    desk = Newsdesk(index_dir)
+    desk = Newsdesk(index_dir, precision=precision)
     answer = desk.ask(question, k=k, sources=sources, since=since, until=until, as_of=as_of, backend=backend)
     click.echo(json.dumps(answer_to_dict(answer), indent=2, ensure_ascii=False) if as_json else answer_to_text(answer))
 

@@ -18,6 +18,7 @@ class IndexStats:
     first_date: date | None
     last_date: date | None
     model: str
+    precision: str
     dimension: int
     dense_index: str
     chunking: dict
@@ -45,7 +46,7 @@ def stats_of(index: Index, index_dir: Path) -> IndexStats:
         index_dir=index_dir, articles=len(index.articles), chunks=len(index),
         sources=dict(sorted(sources.items(), key=lambda kv: (-kv[1], kv[0]))),
         first_date=min(dates, default=None), last_date=max(dates, default=None), model=m["model"],
-        dimension=m["dimension"], dense_index=m["dense_index"], chunking=m["chunking"],
+        precision=index.precision, dimension=m["dimension"], dense_index=m["dense_index"], chunking=m["chunking"],
         duplicates=index.duplicates, problems=index.problems, size_bytes=index.size_bytes(),
         built_at=m["built_at"], format_version=m["format_version"],
     )

@@ -22,7 +22,7 @@ from ..errors import (
     InputError,
     NothingToIndexError,
 )
-from ..index.embed import get_embedder, resolve_model
+from ..index.embed import get_embedder, resolve_model, resolve_precision
 from ..index.store import (
     Index,
     IndexContents,
@@ -69,9 +69,11 @@ def build_index(
     articles, problems = _load_articles(paths, progress)
     kept, duplicates = find_duplicates(articles, settings.dedup)
     model_name, _ = resolve_model(settings.embed.model)
+    settings = replace(settings, embed=replace(settings.embed, model=model_name,
+                                               precision=resolve_precision(settings.embed.precision)))
     with write_lock(index_dir):
-        previous = _previous_for_reuse(index_dir, model_name)
-        return _write(index_dir, kept, duplicates, problems, previous, settings, model_name, progress,
+        previous = _previous_for_reuse(index_dir, settings)
+        return _write(index_dir, kept, duplicates, problems, previous, settings, progress,
                       started, added=len(kept))
 
 
@@ -101,7 +103,7 @@ def add_to_index(
         kept, new_duplicates = find_duplicates(merged, settings.dedup)
         earlier = [d for d in previous.duplicates if d.article_id not in fresh_ids]
         return _write(index_dir, kept, earlier + new_duplicates, problems, previous, settings,
-                      previous.model, progress, started, added=len(fresh),
+                      progress, started, added=len(fresh),
                       unchanged=len(articles) - len(fresh), report_duplicates=new_duplicates)
 
 
@@ -133,7 +135,7 @@ def remove_from_index(
             raise InputError(f"no article in {index_dir} matches {what}")
         kept_ids = {a.id for a in keep}
         duplicates = [d for d in previous.duplicates if d.kept_id in kept_ids]
-        return _write(index_dir, keep, duplicates, [], previous, _settings_of(previous, None), previous.model,
+        return _write(index_dir, keep, duplicates, [], previous, _settings_of(previous, None),
                       progress, started, removed=removed, report_duplicates=[])
 
 
@@ -159,26 +161,35 @@ def _load_articles(paths: Iterable[str | Path], progress: Progress | None) -> tu
     return articles, problems
 
 
-def _previous_for_reuse(index_dir: Path, model_name: str) -> Index | None:
-    """The live index when its vectors can be reused (same model), else None."""
+def _previous_for_reuse(index_dir: Path, settings: IndexSettings) -> Index | None:
+    """The live index when its vectors can be reused (same model and precision), else None."""
     try:
         previous = open_index(index_dir)
     except (IndexMissingError, IndexIncompatibleError):
         return None
-    return previous if previous.model == model_name else None
+    same = (previous.model, previous.precision) == (settings.embed.model, settings.embed.precision)
+    return previous if same else None
 
 
 def _settings_of(index: Index, settings: IndexSettings | None) -> IndexSettings:
-    """The settings an update must use: the index's model and chunking, whatever else was asked."""
+    """The settings an update must use: the index's model, precision and chunking, whatever else was asked."""
     settings = settings or IndexSettings()
     chunking = index.manifest["chunking"]
-    wanted = resolve_model(settings.embed.model)[0] if settings.embed.model != IndexSettings().embed.model else None
+    default = IndexSettings().embed
+    wanted = resolve_model(settings.embed.model)[0] if settings.embed.model != default.model else None
     if wanted and wanted != index.model:
         raise IndexIncompatibleError(
             f"index at {index.folder.parent} was built with model '{index.model}', not '{wanted}'; "
             f"rebuild it with: rag index build <articles> --index {index.folder.parent} --model {wanted}"
         )
-    return replace(settings, chunk=ChunkSettings(**chunking), embed=replace(settings.embed, model=index.model))
+    precision = resolve_precision(settings.embed.precision) if settings.embed.precision != default.precision else None
+    if precision and precision != index.precision:
+        raise IndexIncompatibleError(
+            f"index at {index.folder.parent} was embedded in {index.precision}, not {precision}; rebuild it "
+            f"with: rag index build <articles> --index {index.folder.parent} --precision {precision}"
+        )
+    return replace(settings, chunk=ChunkSettings(**chunking),
+                   embed=replace(settings.embed, model=index.model, precision=index.precision))
 
 
 def _same_text_as_dropped(article: Article, duplicate: Duplicate, old: dict[str, Article]) -> bool:
@@ -188,10 +199,11 @@ def _same_text_as_dropped(article: Article, duplicate: Duplicate, old: dict[str,
 
 def _write(
     index_dir: Path, articles: Sequence[Article], duplicates: Sequence[Duplicate], problems: Sequence[Problem],
-    previous: Index | None, settings: IndexSettings, model_name: str, progress: Progress | None,
+    previous: Index | None, settings: IndexSettings, progress: Progress | None,
     started: float, added: int = 0, unchanged: int = 0, removed: int = 0,
     report_duplicates: Sequence[Duplicate] | None = None,
 ) -> BuildReport:
+    model_name, precision = settings.embed.model, settings.embed.precision
     chunks, keys, texts = [], [], []
     for article in articles:
         for chunk in chunk_article(article, settings.chunk):
@@ -204,7 +216,7 @@ def _write(
     todo = [i for i, key in enumerate(keys) if key not in reusable]
 
     embed_started = time.perf_counter()
-    dimension = previous.dense.d if previous else get_embedder(model_name).dimension
+    dimension = previous.dense.d if previous else get_embedder(model_name, precision).dimension
     vectors = np.zeros((len(chunks), dimension), dtype=np.float32)
     if todo:
         done = 0
@@ -215,7 +227,7 @@ def _write(
             if progress:
                 progress("embed", done, len(todo))
 
-        vectors[todo] = get_embedder(model_name).embed([texts[i] for i in todo], progress=step)
+        vectors[todo] = get_embedder(model_name, precision).embed([texts[i] for i in todo], progress=step)
     if reuse_rows:
         vectors[reuse_rows] = previous.vectors([reusable[keys[i]] for i in reuse_rows])
     embed_seconds = time.perf_counter() - embed_started
@@ -224,6 +236,7 @@ def _write(
         "format_version": FORMAT_VERSION,
         "newsdesk_version": __version__,
         "model": model_name,
+        "embedding": {"model": model_name, "precision": precision},
         "dimension": int(dimension),
         "chunking": {"max_tokens": settings.chunk.max_tokens, "overlap_tokens": settings.chunk.overlap_tokens,
                      "encoding": settings.chunk.encoding},
