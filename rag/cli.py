@@ -192,13 +192,47 @@ def index_stats_cmd(index_dir, as_json) -> None:
 @PRECISION_OPTION
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 def ask(question, index_dir, k, sources, since, until, as_of, backend, precision, as_json) -> None:
-    """Answer QUESTION from the index, with numbered sources."""
-    from .answer_format import answer_to_dict, answer_to_text
-    from .desk import Newsdesk
+    """Answer QUESTION from the index, with numbered sources.
 
-    desk = Newsdesk(index_dir, precision=precision)
-    answer = desk.ask(question, k=k, sources=sources, since=since, until=until, as_of=as_of, backend=backend)
+    Through `rag serve` when one is running for the index (no model to load), else in this process.
+    """
+    from .answer_format import answer_from_dict, answer_to_dict, answer_to_text
+    from .index.embed import resolve_precision
+    from .serve import ask_server, running_server
+
+    index_dir = index_dir or default_index_dir()
+    options = dict(k=k, sources=sources, since=since, until=until, as_of=as_of, backend=backend)
+    answer = None
+    server = running_server(index_dir)
+    if server and (precision is None or resolve_precision(precision) == server["precision"]):
+        data = ask_server(server["url"], question, **options)
+        if data is not None:
+            answer = answer_from_dict(data)
+            answer.notes.append(f"answered by rag serve at {server['url']}")
+    if answer is None:
+        from .desk import Newsdesk
+
+        answer = Newsdesk(index_dir, precision=precision).ask(question, **options)
     click.echo(json.dumps(answer_to_dict(answer), indent=2, ensure_ascii=False) if as_json else answer_to_text(answer))
+
+
+@cli.command()
+@INDEX_OPTION
+@click.option("--host", default=None, help="Address to listen on (default 127.0.0.1: this machine only).")
+@click.option("--port", type=click.IntRange(0, 65535), default=None, help="Port (default 8765; 0: any free port).")
+@PRECISION_OPTION
+def serve(index_dir, host, port, precision) -> None:
+    """Keep the index and the model loaded and answer questions over HTTP; `rag ask` then uses it."""
+    from dataclasses import replace
+
+    from .config import ServeSettings
+    from .serve import serve as run
+
+    settings = ServeSettings()
+    settings = replace(settings, host=host or settings.host, port=settings.port if port is None else port)
+    index_dir = index_dir or default_index_dir()
+    run(index_dir, settings, precision,
+        ready=lambda url: click.echo(f"serving {index_dir} at {url} (POST /ask, GET /health); Ctrl-C stops"))
 
 
 @cli.command()

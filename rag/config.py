@@ -148,3 +148,14 @@ class AnswerSettings:
     llm: LLMSettings = field(default_factory=LLMSettings)
     llama_cpp: LlamaCppSettings = field(default_factory=LlamaCppSettings)
     openai: OpenAISettings = field(default_factory=OpenAISettings)
+
+
+@dataclass(frozen=True)
+class ServeSettings:
+    """`rag serve` and how `rag ask` reaches it (``rag.serve``)."""
+
+    host: str = "127.0.0.1"  # loopback: questions and articles stay on this machine unless asked otherwise
+    port: int = 8765  # 0: any free port (the index folder's serve.json names it either way)
+    # A server slower than this to answer its health check is taken as gone: `rag ask` answers itself.
+    health_timeout: float = 1.0
+    ask_timeout: float = 600.0  # seconds for one answer: a local LLM on a busy 2-core CPU is slow

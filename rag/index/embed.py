@@ -15,7 +15,7 @@ import os
 import re
 from collections.abc import Callable, Sequence
 from contextlib import nullcontext
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -72,11 +72,18 @@ class Embedder:
     """Embeds texts with one sentence-transformers model in one precision; both are recorded in the manifest."""
 
     def __init__(self, model: str | None = None, precision: str = "fp32", batch_size: int = 32):
-        self.name, folder = resolve_model(model)
+        self.name, self._folder = resolve_model(model)
         self.precision = resolve_precision(precision)
-        self._model = _load(str(folder))
         self.batch_size = batch_size
-        self.dimension = int(self._model.get_embedding_dimension())
+
+    @cached_property
+    def _model(self):
+        # Loaded on first use: opening an index or a desk does not wait for torch (seconds).
+        return _load(str(self._folder))
+
+    @cached_property
+    def dimension(self) -> int:
+        return int(self._model.get_embedding_dimension())
 
     def embed(self, texts: Sequence[str], progress: Callable[[int], None] | None = None) -> np.ndarray:
         """Normalised float32 vectors, one row per text; ``progress(n)`` after each batch of n."""
