@@ -6,7 +6,7 @@ so a busy machine slows all of them alike. Also prints how many embedded texts e
 pieces (and are truncated).
 
     .venv/bin/python benchmarks/embedding.py                                   # the sample articles
-    .venv/bin/python benchmarks/embedding.py ../shared/devsets/realtimeqa_dev/articles.jsonl --limit 600
+    .venv/bin/python benchmarks/embedding.py ../shared/devsets/realtimeqa_dev/articles.jsonl --rounds 0
 """
 from __future__ import annotations
 
@@ -49,7 +49,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("paths", nargs="*", default=["data/articles"])
     parser.add_argument("--limit", type=int, default=0, help="embed only the first N chunks (0: all)")
-    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--rounds", type=int, default=2, help="timed rounds per variant (0: only count truncation)")
     args = parser.parse_args()
 
     from rag.index.embed import _load, resolve_model
@@ -65,6 +65,8 @@ def main() -> None:
     print(f"torch threads {__import__('torch').get_num_threads()}; uptime: "
           f"{subprocess.run(['uptime'], capture_output=True, text=True).stdout.strip()}")
 
+    if not args.rounds:
+        return
     variants = {"fp32 b32 unsorted": (32, False, False), "fp32 b16 sorted": (16, True, False),
                 "fp32 b32 sorted": (32, True, False), "bf16 b16 sorted": (16, True, True),
                 "bf16 b32 sorted": (32, True, True)}
