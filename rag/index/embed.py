@@ -62,7 +62,7 @@ def resolve_precision(name: str | None = None) -> str:
 def _native_bf16() -> bool:
     # Elsewhere torch emulates bfloat16, slower than fp32: AVX512-BF16 or AMX is what makes it cheap.
     try:
-        flags = open("/proc/cpuinfo").read()
+        flags = Path("/proc/cpuinfo").read_text()
     except OSError:
         return False
     return re.search(r"\b(avx512_bf16|amx_bf16)\b", flags) is not None
