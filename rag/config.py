@@ -28,7 +28,8 @@ class ChunkSettings:
 class EmbedSettings:
     model: str = "all-MiniLM-L6-v2"  # the bundled model; or a path to a sentence-transformers folder
     # "auto": bf16 autocast where the CPU computes bfloat16 natively, else fp32. On this Xeon (avx512_bf16)
-    # bf16 took 0.56-0.61x the CPU time of fp32 with vectors at cosine 0.99998 (benchmarks/embedding.py).
+    # bf16 took 0.56-0.61x the CPU time of fp32 on the sample chunks, 0.73x on a whole 300-article build,
+    # vectors at cosine 0.99998; sample eval unchanged (benchmarks/embedding.py, benchmarks/speed.py).
     precision: str = "auto"
     # Batches are length-sorted. fp32 at 16 measured no faster than at 32 once sorted, bf16 slower.
     batch_size: int = 32

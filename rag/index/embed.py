@@ -5,8 +5,8 @@ sentence-transformers model folder can be named instead (``--model PATH`` or ``R
 Vectors are L2-normalised, so inner product is cosine similarity.
 
 The model runs in one of two precisions: ``fp32``, or ``bf16`` (torch autocast: matrix products in
-bfloat16, about half the CPU time where the CPU computes bfloat16 natively, vectors within cosine 0.9999
-of fp32; see benchmarks/embedding.py). An index records the precision that built it, and questions are
+bfloat16: 0.56-0.73x the CPU time where the CPU computes bfloat16 natively, vectors at cosine 0.99998
+to fp32; see benchmarks/README.md). An index records the precision that built it, and questions are
 embedded in the same one.
 """
 from __future__ import annotations
