@@ -2,8 +2,9 @@
 from __future__ import annotations
 
 import textwrap
+from datetime import date
 
-from .types import Answer, Hit
+from .types import Answer, Citation, Hit
 
 
 def answer_to_text(answer: Answer) -> str:
@@ -57,3 +58,21 @@ def answer_to_dict(answer: Answer) -> dict:
         "latency_ms": round(answer.latency_ms, 1),
         "notes": answer.notes,
     }
+
+
+def answer_from_dict(data: dict) -> Answer:
+    """The answer ``answer_to_dict`` wrote, as far as it keeps it (passage offsets in the article are not kept)."""
+    def hit(d: dict, text: str) -> Hit:
+        published = date.fromisoformat(d["published"]) if d["published"] else None
+        return Hit(chunk_id=d["chunk_id"], article_id=d["article_id"], title=d["title"], source=d["source"],
+                   published=published, url=d["url"], text=text, start=0, end=0, score=d.get("score", 0.0))
+
+    citations = []
+    for c in data["citations"]:
+        start = max(c["passage"].find(c["quote"]), 0)
+        citations.append(Citation(c["n"], hit(c, c["passage"]), c["quote"], start, start + len(c["quote"]),
+                                  c["verified"]))
+    return Answer(question=data["question"], text=data["answer"], abstained=data["abstained"],
+                  citations=citations, passages=[hit(p, p["text"]) for p in data["passages"]],
+                  backend=data["backend"], retrieval_query=data["retrieval_query"],
+                  latency_ms=data["latency_ms"], notes=data["notes"], abstain_reason=data["abstain_reason"])

@@ -17,7 +17,7 @@ from pathlib import Path
 import click
 
 from .config import MAX_K, ProgressSettings
-from .errors import NewsdeskError, NothingToIndexError
+from .errors import InputError, NewsdeskError, NothingToIndexError
 from .index.stores import as_target, default_target
 
 
@@ -32,6 +32,11 @@ INDEX_OPTION = click.option(
     "--index", "--store", "index_dir", type=_Store(), default=None,
     help="Index folder, or a Milvus store: milvus:///path/file.db (Milvus Lite), milvus://host:19530 or "
          "http://host:19530 (default: $RAG_STORE, else $RAG_INDEX_DIR, else ./index).",
+)
+
+PRECISION_OPTION = click.option(
+    "--precision", type=click.Choice(["auto", "fp32", "bf16"]), default=None,
+    help="Embedding precision: auto (bf16 where the CPU computes it natively, else fp32), fp32 or bf16.",
 )
 
 
@@ -115,7 +120,7 @@ def _print_problems(problems) -> None:
             click.echo(f"    {p.path}: {p.reason}")
 
 
-def _settings(model: str | None, max_tokens: int | None, overlap: int | None):
+def _settings(model: str | None, precision: str | None, max_tokens: int | None, overlap: int | None):
     from dataclasses import replace
 
     from .config import IndexSettings
@@ -123,6 +128,8 @@ def _settings(model: str | None, max_tokens: int | None, overlap: int | None):
     settings = IndexSettings()
     if model:
         settings = replace(settings, embed=replace(settings.embed, model=model))
+    if precision:
+        settings = replace(settings, embed=replace(settings.embed, precision=precision))
     if max_tokens or overlap is not None:
         chunk = replace(settings.chunk, max_tokens=max_tokens or settings.chunk.max_tokens,
                         overlap_tokens=settings.chunk.overlap_tokens if overlap is None else overlap)
@@ -134,15 +141,16 @@ def _settings(model: str | None, max_tokens: int | None, overlap: int | None):
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @INDEX_OPTION
 @click.option("--model", default=None, help="Embedding model: all-MiniLM-L6-v2 (default) or a local model folder.")
+@PRECISION_OPTION
 @click.option("--max-tokens", type=click.IntRange(32, 2000), default=None, help="Chunk size in tokens (default 220).")
 @click.option("--overlap", type=click.IntRange(0, 500), default=None, help="Chunk overlap in tokens (default 40).")
 @click.option("--ray", "use_ray", is_flag=True,
               help="Read, clean, chunk and embed on Ray Data: the cluster at $RAY_ADDRESS (set, it implies --ray), "
                    "else Ray on this machine. Needs the 'scale' extra.")
 @click.option("--workers", type=click.IntRange(1), default=None, help="Embedding workers with --ray (default 2).")
-def index_build(paths, index_dir, model, max_tokens, overlap, use_ray, workers) -> None:
+def index_build(paths, index_dir, model, precision, max_tokens, overlap, use_ray, workers) -> None:
     """Build the index from scratch from PATHS (folders, recursively, or files)."""
-    settings = _settings(model, max_tokens, overlap)
+    settings = _settings(model, precision, max_tokens, overlap)
     if use_ray or os.environ.get("RAY_ADDRESS"):
         from .config import RaySettings
         from .ingest.distributed import build_with_ray
@@ -198,7 +206,7 @@ def index_stats_cmd(index_dir, as_json) -> None:
     click.echo(f"sources:     {len(s.sources)} ({', '.join(f'{k} {v}' for k, v in list(s.sources.items())[:8])}"
                f"{', ...' if len(s.sources) > 8 else ''})")
     click.echo(f"dates:       {s.first_date or '-'} to {s.last_date or '-'}")
-    click.echo(f"model:       {s.model} ({s.dimension} dimensions, {s.dense_index} search)")
+    click.echo(f"model:       {s.model} ({s.precision}, {s.dimension} dimensions, {s.dense_index} search)")
     click.echo(f"chunking:    {s.chunking['max_tokens']} tokens, overlap {s.chunking['overlap_tokens']} "
                f"({s.chunking['encoding']})")
     click.echo(f"duplicates:  {len(s.duplicates)} skipped")
@@ -225,16 +233,58 @@ def index_stats_cmd(index_dir, as_json) -> None:
 @click.option("--backend", default=None, help="Answer backend (see `rag backends`).")
 @click.option("--include-quarantined", is_flag=True,
               help="Also use articles quarantined as planted instructions (answers using them carry a warning).")
+@PRECISION_OPTION
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
-def ask(question, index_dir, k, sources, since, until, as_of, backend, include_quarantined, as_json) -> None:
-    """Answer QUESTION from the index, with numbered sources."""
-    from .answer_format import answer_to_dict, answer_to_text
-    from .config import RetrieveSettings
-    from .desk import Newsdesk
+def ask(question, index_dir, k, sources, since, until, as_of, backend, include_quarantined, precision, as_json) -> None:
+    """Answer QUESTION from the index, with numbered sources.
 
-    desk = Newsdesk(index_dir, retrieve_settings=RetrieveSettings(include_quarantined=include_quarantined))
-    answer = desk.ask(question, k=k, sources=sources, since=since, until=until, as_of=as_of, backend=backend)
+    Through `rag serve` when one is running for the index (no model to load), else in this process.
+    """
+    from .answer_format import answer_from_dict, answer_to_dict, answer_to_text
+    from .index.embed import resolve_precision
+    from .index.stores import is_milvus
+    from .serve import ask_server, running_server
+
+    index_dir = index_dir or default_target()
+    options = dict(k=k, sources=sources, since=since, until=until, as_of=as_of, backend=backend)
+    answer = None
+    # A server answers with its own settings: a folder index, default retrieval, the same precision.
+    server = None if is_milvus(index_dir) or include_quarantined else running_server(index_dir)
+    if server and (precision is None or resolve_precision(precision) == server["precision"]):
+        data = ask_server(server["url"], question, **options)
+        if data is not None:
+            answer = answer_from_dict(data)
+            answer.notes.append(f"answered by rag serve at {server['url']}")
+    if answer is None:
+        from .config import RetrieveSettings
+        from .desk import Newsdesk
+
+        desk = Newsdesk(index_dir, precision=precision,
+                        retrieve_settings=RetrieveSettings(include_quarantined=include_quarantined))
+        answer = desk.ask(question, **options)
     click.echo(json.dumps(answer_to_dict(answer), indent=2, ensure_ascii=False) if as_json else answer_to_text(answer))
+
+
+@cli.command()
+@INDEX_OPTION
+@click.option("--host", default=None, help="Address to listen on (default 127.0.0.1: this machine only).")
+@click.option("--port", type=click.IntRange(0, 65535), default=None, help="Port (default 8765; 0: any free port).")
+@PRECISION_OPTION
+def serve(index_dir, host, port, precision) -> None:
+    """Keep the index and the model loaded and answer questions over HTTP; `rag ask` then uses it."""
+    from dataclasses import replace
+
+    from .config import ServeSettings
+    from .index.stores import is_milvus
+    from .serve import serve as run
+
+    settings = ServeSettings()
+    settings = replace(settings, host=host or settings.host, port=settings.port if port is None else port)
+    index_dir = index_dir or default_target()
+    if is_milvus(index_dir):  # rag ask finds a server through a file in the index folder
+        raise InputError(f"rag serve answers over an index folder, not {index_dir}; over Milvus, use the chat")
+    run(index_dir, settings, precision,
+        ready=lambda url: click.echo(f"serving {index_dir} at {url} (POST /ask, GET /health); Ctrl-C stops"))
 
 
 @cli.command()

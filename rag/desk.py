@@ -21,7 +21,7 @@ from .errors import IndexIncompatibleError
 from .grounding.cite import check_citations
 from .grounding.evidence import Evidence, weigh_evidence
 from .grounding.scorer import SupportScorer
-from .index.embed import Embedder, get_embedder, resolve_model
+from .index.embed import Embedder, get_embedder, resolve_model, resolve_precision
 from .index.lexical import terms
 from .index.store import Index
 from .index.stores import (
@@ -50,12 +50,13 @@ class Newsdesk:
     """Questions over one index folder. Cheap to ask many times; safe to share between threads."""
 
     def __init__(self, index_dir: str | Path | None = None, *, model: str | None = None,
-                 retrieve_settings: RetrieveSettings = RetrieveSettings(),
+                 precision: str | None = None, retrieve_settings: RetrieveSettings = RetrieveSettings(),
                  answer_settings: AnswerSettings = AnswerSettings()):
         self.index_dir: Target = as_target(index_dir) if index_dir else default_target()
         self.retrieve_settings = retrieve_settings
         self.answer_settings = answer_settings
         self._model = model
+        self._precision = precision
         self._lock = threading.Lock()
         self._live = self._load()
 
@@ -67,7 +68,14 @@ class Newsdesk:
                 f"'{resolve_model(self._model)[0]}'; rebuild it with: rag index build <articles> "
                 f"--index {self.index_dir} --model {self._model}"
             )
-        embedder = get_embedder(index.model)
+        if self._precision and resolve_precision(self._precision) != index.precision:
+            raise IndexIncompatibleError(
+                f"index at {self.index_dir} was embedded in {index.precision}, not "
+                f"{resolve_precision(self._precision)}; rebuild it with: rag index build <articles> "
+                f"--index {self.index_dir} --precision {resolve_precision(self._precision)}"
+            )
+        # Questions are embedded as the index was: vectors of two precisions are not compared.
+        embedder = get_embedder(index.model, index.precision)
         return _Loaded(index, embedder, SupportScorer(embedder, index.lexical, self.answer_settings.grounding))
 
     @property

@@ -19,6 +19,7 @@ class IndexStats:
     first_date: date | None
     last_date: date | None
     model: str
+    precision: str
     dimension: int
     dense_index: str
     chunking: dict
@@ -47,7 +48,7 @@ def stats_of(index: Index, index_dir: Target) -> IndexStats:
         index_dir=index_dir, articles=len(index.articles), chunks=len(index),
         sources=dict(sorted(sources.items(), key=lambda kv: (-kv[1], kv[0]))),
         first_date=min(dates, default=None), last_date=max(dates, default=None), model=m["model"],
-        dimension=m["dimension"], dense_index=m["dense_index"], chunking=m["chunking"],
+        precision=index.precision, dimension=m["dimension"], dense_index=m["dense_index"], chunking=m["chunking"],
         duplicates=index.duplicates, problems=index.problems,
         quarantined={a.id: a.quarantine for a in index.articles if a.quarantine}, size_bytes=index.size_bytes(),
         built_at=m["built_at"], format_version=m["format_version"],

@@ -123,6 +123,11 @@ class Index:
     def model(self) -> str:
         return self.manifest["model"]
 
+    @property
+    def precision(self) -> str:
+        """The embedding precision that built the index; indexes from before it was recorded are fp32."""
+        return self.manifest.get("embedding", {}).get("precision", "fp32")
+
     def __len__(self) -> int:
         return len(self.chunk_ids)
 

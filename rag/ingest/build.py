@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from .. import __version__
-from ..config import FORMAT_VERSION, ChunkSettings, IndexSettings
+from ..config import FORMAT_VERSION, ChunkSettings, EmbedSettings, IndexSettings
 from ..errors import (
     IndexDamagedError,
     IndexIncompatibleError,
@@ -23,7 +23,7 @@ from ..errors import (
     InputError,
     NothingToIndexError,
 )
-from ..index.embed import get_embedder, resolve_model
+from ..index.embed import get_embedder, resolve_model, resolve_precision
 from ..index.store import Index, IndexContents
 from ..index.stores import Target, as_target, open_store, store_lock, write_store
 from ..types import Article, Chunk, Duplicate, Problem
@@ -67,10 +67,12 @@ def build_index(
     index_dir = as_target(index_dir)
     articles, problems = _load_articles(paths, settings, progress)
     kept, duplicates = find_duplicates(articles, settings.dedup)
-    model_name, _ = resolve_model(settings.embed.model)
+    settings = resolved_settings(settings)
+    model_name = settings.embed.model
     # Embedding, the long part, runs before the write lock is taken: other writers wait only for the write.
     plan = _plan(kept, settings, model_name)
-    vectors, embedded, seconds = _vectors(plan, _previous_for_reuse(index_dir, model_name), {}, model_name, progress)
+    vectors, embedded, seconds = _vectors(plan, _previous_for_reuse(index_dir, settings), {}, settings.embed,
+                                          progress)
     with store_lock(index_dir):
         return _write(index_dir, kept, plan, vectors, duplicates, problems, settings, model_name, progress,
                       started, embedded, seconds, added=len(kept))
@@ -90,18 +92,18 @@ def add_to_index(
     index_dir = as_target(index_dir)
     base = _live_index(index_dir)  # a damaged index is refused before any article is read
     articles, problems = _load_articles(paths, settings or IndexSettings(), progress)
-    base_settings = _settings_of(base, settings) if base else settings or IndexSettings()
-    model_name = base.model if base else resolve_model(base_settings.embed.model)[0]
+    base_settings = _settings_of(base, settings) if base else resolved_settings(settings or IndexSettings())
+    model_name = base_settings.embed.model
     fresh = _fresh(articles, base)
     fresh_plan = _plan(fresh, base_settings, model_name)
-    fresh_vectors, embedded, seconds = _vectors(fresh_plan, base, {}, model_name, progress)
+    fresh_vectors, embedded, seconds = _vectors(fresh_plan, base, {}, base_settings.embed, progress)
     ready = dict(zip(fresh_plan.keys, fresh_vectors))
     with store_lock(index_dir):
         previous = _live_index(index_dir)
         if previous is None:
             kept, duplicates = find_duplicates(articles, base_settings.dedup)
             plan = _plan(kept, base_settings, model_name)
-            vectors, late, late_seconds = _vectors(plan, None, ready, model_name, progress)
+            vectors, late, late_seconds = _vectors(plan, None, ready, base_settings.embed, progress)
             return _write(index_dir, kept, plan, vectors, duplicates, problems, base_settings, model_name,
                           progress, started, embedded + late, seconds + late_seconds, added=len(kept))
         settings = _settings_of(previous, settings)
@@ -111,7 +113,7 @@ def add_to_index(
         kept, new_duplicates = find_duplicates(merged, settings.dedup)
         earlier = [d for d in previous.duplicates if d.article_id not in fresh_ids]
         plan = _plan(kept, settings, previous.model)
-        vectors, late, late_seconds = _vectors(plan, previous, ready, previous.model, progress)
+        vectors, late, late_seconds = _vectors(plan, previous, ready, settings.embed, progress)
         return _write(index_dir, kept, plan, vectors, earlier + new_duplicates, problems, settings,
                       previous.model, progress, started, embedded + late, seconds + late_seconds, added=len(fresh),
                       unchanged=len(articles) - len(fresh), report_duplicates=new_duplicates)
@@ -147,7 +149,7 @@ def remove_from_index(
         duplicates = [d for d in previous.duplicates if d.kept_id in kept_ids]
         settings = _settings_of(previous, None)
         plan = _plan(keep, settings, previous.model)
-        vectors, _, _ = _vectors(plan, previous, {}, previous.model, progress)
+        vectors, _, _ = _vectors(plan, previous, {}, settings.embed, progress)
         return _write(index_dir, keep, plan, vectors, duplicates, [], settings, previous.model, progress,
                       started, 0, 0.0, removed=removed, report_duplicates=[])
 
@@ -226,26 +228,42 @@ def _fresh(articles: Sequence[Article], index: Index | None) -> list[Article]:
                                      and _same_text_as_dropped(a, dropped_before[a.id], old))]
 
 
-def _previous_for_reuse(index_dir: Target, model_name: str) -> Index | None:
-    """The live index when its vectors can be reused (same model, readable), else None."""
+def _previous_for_reuse(index_dir: Target, settings: IndexSettings) -> Index | None:
+    """The live index when its vectors can be reused (same model and precision, readable), else None."""
     try:
         previous = open_store(index_dir)
     except (IndexMissingError, IndexIncompatibleError, IndexDamagedError):
         return None
-    return previous if previous.model == model_name else None
+    same = (previous.model, previous.precision) == (settings.embed.model, settings.embed.precision)
+    return previous if same else None
+
+
+def resolved_settings(settings: IndexSettings) -> IndexSettings:
+    """``settings`` with the model's recorded name and the precision this machine will embed in."""
+    embed = replace(settings.embed, model=resolve_model(settings.embed.model)[0],
+                    precision=resolve_precision(settings.embed.precision))
+    return replace(settings, embed=embed)
 
 
 def _settings_of(index: Index, settings: IndexSettings | None) -> IndexSettings:
-    """The settings an update must use: the index's model and chunking, whatever else was asked."""
+    """The settings an update must use: the index's model, precision and chunking, whatever else was asked."""
     settings = settings or IndexSettings()
     chunking = index.manifest["chunking"]
-    wanted = resolve_model(settings.embed.model)[0] if settings.embed.model != IndexSettings().embed.model else None
+    default = IndexSettings().embed
+    wanted = resolve_model(settings.embed.model)[0] if settings.embed.model != default.model else None
     if wanted and wanted != index.model:
         raise IndexIncompatibleError(
             f"index at {index.folder.parent} was built with model '{index.model}', not '{wanted}'; "
             f"rebuild it with: rag index build <articles> --index {index.folder.parent} --model {wanted}"
         )
-    return replace(settings, chunk=ChunkSettings(**chunking), embed=replace(settings.embed, model=index.model))
+    precision = resolve_precision(settings.embed.precision) if settings.embed.precision != default.precision else None
+    if precision and precision != index.precision:
+        raise IndexIncompatibleError(
+            f"index at {index.folder.parent} was embedded in {index.precision}, not {precision}; rebuild it "
+            f"with: rag index build <articles> --index {index.folder.parent} --precision {precision}"
+        )
+    return replace(settings, chunk=ChunkSettings(**chunking),
+                   embed=replace(settings.embed, model=index.model, precision=index.precision))
 
 
 def _same_text_as_dropped(article: Article, duplicate: Duplicate, old: dict[str, Article]) -> bool:
@@ -278,13 +296,13 @@ def chunks_to_embed(article: Article, settings: ChunkSettings, model_name: str) 
             for chunk in chunk_article(article, settings) for text in [embedding_text(article, chunk)]]
 
 
-def _vectors(plan: _Plan, previous: Index | None, ready: dict[str, np.ndarray], model_name: str,
+def _vectors(plan: _Plan, previous: Index | None, ready: dict[str, np.ndarray], embed: EmbedSettings,
              progress: Progress | None) -> tuple[np.ndarray, int, float]:
     """A vector per chunk: from ``previous`` or ``ready`` when the key matches, else embedded; how many were
     embedded, and in how many seconds."""
     started = time.perf_counter()
     reusable = {key: row for row, key in enumerate(previous.embed_keys)} if previous else {}
-    dimension = previous.manifest["dimension"] if previous else get_embedder(model_name).dimension
+    dimension = previous.manifest["dimension"] if previous else get_embedder(embed.model, embed.precision).dimension
     vectors = np.zeros((len(plan.keys), dimension), dtype=np.float32)
     reuse_rows = [i for i, key in enumerate(plan.keys) if key in reusable]
     todo = [i for i, key in enumerate(plan.keys) if key not in reusable and key not in ready]
@@ -300,7 +318,7 @@ def _vectors(plan: _Plan, previous: Index | None, ready: dict[str, np.ndarray], 
             if progress:
                 progress("embed", done, len(todo))
 
-        vectors[todo] = get_embedder(model_name).embed([plan.texts[i] for i in todo], progress=step)
+        vectors[todo] = get_embedder(embed.model, embed.precision).embed([plan.texts[i] for i in todo], progress=step)
     if reuse_rows:
         vectors[reuse_rows] = previous.vectors([reusable[plan.keys[i]] for i in reuse_rows])
     return vectors, len(todo), time.perf_counter() - started
@@ -334,6 +352,7 @@ def store_version(
         "format_version": FORMAT_VERSION,
         "newsdesk_version": __version__,
         "model": model_name,
+        "embedding": {"model": model_name, "precision": resolve_precision(settings.embed.precision)},
         "dimension": int(vectors.shape[1]),
         "chunking": {"max_tokens": settings.chunk.max_tokens, "overlap_tokens": settings.chunk.overlap_tokens,
                      "encoding": settings.chunk.encoding},

@@ -22,13 +22,14 @@ import numpy as np
 import ray
 
 from ..config import IndexSettings, RaySettings
-from ..index.embed import get_embedder, resolve_model
+from ..index.embed import get_embedder
 from ..index.stores import as_target, store_lock
 from ..types import Article, Chunk, Problem
 from .build import (
     BuildReport,
     Progress,
     chunks_to_embed,
+    resolved_settings,
     store_version,
     usable_articles,
 )
@@ -49,7 +50,8 @@ def build_with_ray(
     started = time.perf_counter()
     paths = list(paths)
     target = as_target(index_dir)
-    model_name, _ = resolve_model(settings.embed.model)
+    settings = resolved_settings(settings)  # every worker embeds in the precision the manifest records
+    model_name = settings.embed.model
     _connect(ray_settings)
     ray.data.DataContext.get_current().execution_options.preserve_order = True
 
@@ -98,7 +100,7 @@ class _ChunkAndEmbed:
     def __init__(self, model: str, settings: IndexSettings):
         self.model = model
         self.settings = settings
-        self.embedder = get_embedder(model)
+        self.embedder = get_embedder(model, settings.embed.precision)
 
     def __call__(self, batch: dict) -> dict:
         pieces = [piece for row in batch["article"]

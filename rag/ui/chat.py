@@ -21,7 +21,15 @@ from .highlight import (
     source_head_html,
 )
 from .transcript import conversation_markdown
-from .turns import AskOptions, ChatTurn, SourceCard, article_texts, history_of, listed, source_cards
+from .turns import (
+    AskOptions,
+    ChatTurn,
+    SourceCard,
+    article_texts,
+    history_of,
+    listed,
+    source_cards,
+)
 
 
 def page(desk: Newsdesk, summary: IndexStats, options: AskOptions) -> None:
