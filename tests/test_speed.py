@@ -29,7 +29,7 @@ def test_bf16_vectors_stay_within_cosine_099_of_fp32_on_the_sample_chunks():
     from rag.ingest.build import _load_articles
     from rag.ingest.chunk import chunk_article, embedding_text
 
-    articles, _ = _load_articles([SAMPLE], None)
+    articles, _ = _load_articles([SAMPLE], IndexSettings(), None)
     texts = [embedding_text(a, c) for a in articles for c in chunk_article(a, IndexSettings().chunk)]
     fp32 = Embedder(precision="fp32").embed(texts)
     bf16 = Embedder(precision="bf16").embed(texts)
