@@ -239,3 +239,20 @@ def test_citation_check_rejects_a_sentence_naming_another_year_or_figure(reader_
     right = check_citations(f"Tesla's revenue was $23.3 billion in the first quarter of 2023. [{tesla}]", hits,
                             reader_desk.scorer)
     assert [c.verified for c in right.citations] == [True] and "23.3" in right.citations[0].quote
+
+
+def test_retrieval_ranks_the_passage_of_the_asked_year_above_another_year(reader_desk):
+    from dataclasses import replace as with_settings
+
+    from rag.config import RetrieveSettings
+
+    question = "Who won the Tour de France in 2021?"
+    boosted = retrieve(reader_desk.index, reader_desk.embedder, question).hits
+    assert "Pogacar" in boosted[0].title
+    plain = retrieve(reader_desk.index, reader_desk.embedder, question,
+                     settings=with_settings(RetrieveSettings(), constraint_boost=0.0)).hits
+
+    def score_of_2019(hits):
+        return next(h.score for h in hits if "Bernal" in h.title)
+
+    assert score_of_2019(boosted) < score_of_2019(plain)  # named another year: it sinks

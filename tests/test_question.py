@@ -99,3 +99,11 @@ def test_spacy_model_loads_with_no_network():
     done = subprocess.run(command, capture_output=True, text=True, timeout=300, env=env)
     assert done.returncode == 0, done.stderr
     assert "('Simona Halep', 'PERSON')" in done.stdout
+
+
+def test_the_answer_prompt_states_the_constraints():
+    from rag.answer.prompts import ANSWER_SYSTEM, answer_messages
+
+    system = answer_messages("Who won the women's singles Wimbledon in 2019?", [])[0]["content"]
+    assert system.startswith(ANSWER_SYSTEM) and "about: 2019; women's; singles." in system
+    assert answer_messages("Who won Wimbledon?", [])[0]["content"] == ANSWER_SYSTEM
