@@ -215,8 +215,8 @@ def test_a_sentence_naming_another_year_never_answers(reader_desk):
 def test_name_date_and_amount_answers_lead_with_the_short_answer_it_cites(reader_desk):
     answer = reader_desk.ask("When did Comcast buy DreamWorks Animation?")
     assert first_claim(answer) == "2016", answer.text
-    assert len(answer.citations) == 1 and answer.citations[0].verified  # the name and its sentence: one source
-    assert "2016" in answer.citations[0].quote
+    assert MARKER.findall(answer.text)[:2] == ["1", "1"]  # the date and the sentence it is read from: one source
+    assert answer.citations[0].verified and "2016" in answer.citations[0].quote
     assert_citations_resolve(answer)
 
 

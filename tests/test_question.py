@@ -62,6 +62,8 @@ def test_a_sentence_naming_another_year_disagrees_and_one_naming_the_asked_year_
     assert asked.agreement("Egan Bernal officially won the 2019 Tour de France.") == -1
     assert asked.agreement("Tadej Pogacar won the 2021 Tour de France.") == 1
     assert asked.agreement("Pogacar won in 2021, two years after Bernal's win in 2019.") == 1
+    # A year beside none of the question's words says nothing about which race is meant.
+    assert asked.agreement("Pogacar, born in 1998, took the yellow jersey.") == 0
 
 
 def test_a_sentence_naming_no_year_is_dated_by_its_article():

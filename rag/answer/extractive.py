@@ -68,8 +68,13 @@ class ExtractiveBackend(AnswerBackend):
                 cite = f"[{sentence.passage + 1}]"
                 if reading.kind == "yes/no":  # "Yes" is in no sentence: it leads the one it is read from
                     yield f"{short}: {_as_sentence(sentence.text)} {cite}"
-                else:  # "Simona Halep [1]. Simona Halep won ... [1]": cite.py finds the name in the sentence
-                    yield f"{short} {cite}. {_as_sentence(sentence.text)} {cite}"
+                    return
+                # "Simona Halep [1]. Simona Halep won ... [1]": cite.py finds the name in the sentence. The
+                # other chosen sentences follow: one sentence when it alone came close to the best.
+                yield f"{short} {cite}. {_as_sentence(sentence.text)} {cite}"
+                for other in chosen:
+                    if other is not sentence:
+                        yield f" {_as_sentence(other.text)} [{other.passage + 1}]"
                 return
             if reading.kind == "yes/no":
                 yield NOT_COVERED  # no sentence plainly says yes or no: better said than guessed

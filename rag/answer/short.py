@@ -28,8 +28,9 @@ _DATE = re.compile(r"\b(?:(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-
                    r"\d{1,2} (?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*(?: \d{4})?|(?:19|20)\d{2})\b",
                    re.I)
 _MONEY = re.compile(r"[$£€]\d[\d,.]*(?:\s?(?:bn|m|k|billion|million|trillion|thousand)\b)?", re.I)
-_PATTERNS = {"person": PROPER_NAME, "organisation": PROPER_NAME, "place": PROPER_NAME, "date": _DATE,
-             "amount": _MONEY, "number": FIGURE}
+# Where spaCy finds none of the kind: patterns. None for organisations and places, where any capitalised
+# run would do and the wrong one is worse than none ("Elon Musk's" for "in which city").
+_PATTERNS = {"person": PROPER_NAME, "date": _DATE, "amount": _MONEY, "number": FIGURE}
 _NEGATION = re.compile(r"\b(?:not|no|never|n't|neither|nor|denied|denies|refused|rejected|declined)\b|n't\b", re.I)
 _lock = threading.Lock()
 
@@ -61,7 +62,8 @@ def short_answer(reading: QuestionReading, sentence: str) -> str | None:
         return None
     asked = set(words_and_numbers(reading.question))
     candidates = [t for t, label, _ in entities(sentence) if label in labels]
-    candidates += [m.group(0) for m in _PATTERNS[reading.kind].finditer(sentence)]
+    if reading.kind in _PATTERNS:
+        candidates += [m.group(0) for m in _PATTERNS[reading.kind].finditer(sentence)]
     if reading.focus:  # "In which COURT ...": "Castlebar Circuit Court" before any other name
         wanted = {t for w in reading.focus.words for t in terms(w)}
         candidates.sort(key=lambda c: not wanted & set(terms(c)))

@@ -15,6 +15,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 
+from ..index.lexical import terms
 from .focus import Focus, asked_focus
 from .kind import ASKS_WHY
 
@@ -64,6 +65,8 @@ _ORDINAL = re.compile(r"\b(\d+)(?:st|nd|rd|th)\b[\s-]+([a-z]+)|\b(" + "|".join(_
 _QUALIFIER_GROUPS = (("men's", "women's"), ("singles", "doubles"), ("boys'", "girls'"), ("junior", "senior"))
 _QUALIFIER = re.compile(r"\b(?:wo)?men[’']s\b|\b(?:singles|doubles|boys[’']|girls[’']|junior|senior)(?=\W|$)", re.I)
 _NAME = re.compile(r"\b[A-Z][\w'’&.-]*(?:\s+(?:of|de|the|and|&|van|von|for)?\s*[A-Z0-9][\w'’&.-]*)*")
+_YEAR_WINDOW = 3  # words either side of a year that say what it is the year of
+_QUESTION_TERMS = frozenset(terms("who what which when where why how won win year"))  # "won" is too common a verb
 _OPTIONS_LIST = re.compile(r"\s*Options?:\s*(.+?)\s*$", re.I)
 _OR = re.compile(r"\s+or\s+", re.I)
 _CHOICE_START = re.compile(rf"{_AUXILIARY_START.pattern}|^\W*(?:which|who|what)\b|\bwhether\b", re.I)
@@ -81,6 +84,8 @@ class Constraints:
     ordinals: tuple[tuple[int, str], ...] = ()
     qualifiers: tuple[str, ...] = ()
     entities: tuple[str, ...] = ()
+    # The question's other words (index terms): a year in a sentence is about what the words around it say.
+    about: frozenset[str] = frozenset()
 
     def __bool__(self) -> bool:
         return bool(self.years or self.quarters or self.ordinals or self.qualifiers)
@@ -95,10 +100,15 @@ class Constraints:
         """-1 when ``text`` names a different year, quarter, edition or qualifier than asked; 1 when it names
         the asked ones; 0 when it names none of either.
 
-        A text naming no year is dated by its article: published before the asked year it cannot report
-        what happened in it. Published later it may look back ("last year's winner"), so it stays neutral.
+        Another year than asked counts only beside a word of the question ("won the 2019 TOUR"): "whose
+        2009 track" says nothing about which MOBO Awards are meant. A text naming no year is dated by its article:
+        published before the asked year it cannot report what happened in it. Published later it may
+        look back ("last year's winner"), so it stays neutral.
         """
-        votes = [_agree(self.years, _years(text)), _agree(self.quarters, _quarters(text))]
+        years = _years(text)
+        if self.about and not years & set(self.years):
+            years = _years_beside(text, self.about)  # the asked year counts anywhere, another only beside
+        votes = [_agree(self.years, years), _agree(self.quarters, _quarters(text))]
         if self.years and not _years(text) and published is not None:
             votes.append(1 if published.year in self.years else -1 if published.year < min(self.years) else 0)
         ordinals = _ordinals(text)
@@ -147,6 +157,7 @@ def constraints(text: str) -> Constraints:
         ordinals=tuple(sorted(_ordinals(text))),
         qualifiers=tuple(dict.fromkeys(q.lower().replace("’", "'") for q in _qualifiers(text))),
         entities=entities,
+        about=frozenset(t for t in terms(YEAR.sub(" ", text)) if t not in _QUESTION_TERMS),
     )
 
 
@@ -227,6 +238,18 @@ def _agree(asked, named) -> int:
 
 def _years(text: str) -> set[int]:
     return {int(y) for y in YEAR.findall(text)}
+
+
+def _years_beside(text: str, about: frozenset[str]) -> set[int]:
+    """The years of ``text`` with a word of ``about`` among the three words either side."""
+    words = re.findall(r"[\w'’$.-]+", text)
+    found = set()
+    for i, w in enumerate(words):
+        if YEAR.fullmatch(w.strip(".,")):
+            near = " ".join(words[max(0, i - _YEAR_WINDOW):i] + words[i + 1:i + 1 + _YEAR_WINDOW])
+            if about & set(terms(near)):
+                found.add(int(w.strip(".,")))
+    return found
 
 
 def _quarters(text: str) -> set[int]:
