@@ -127,6 +127,12 @@ class RetrieveSettings:
     max_per_article: int = 2
     mmr_lambda: float = 0.75
     recency_weight: float = 0.3  # share of the fused score a time phrase may move
+    # Added to the fused score (best = 1) of a passage naming the question's year/quarter/edition/qualifier,
+    # taken from one naming another; and, times the share of the question's names it holds, for those names.
+    # realtimeqa_dev (benchmarks/constraint_boost.py): hits@5/@10 0.606/0.670 with neither, 0.596/0.651 with
+    # entity_boost 0.1 (with or without the constraint boost): BM25 already weighs the names, so it stays off.
+    constraint_boost: float = 0.1
+    entity_boost: float = 0.0
     # HNSW graph search depth: recall@50 against exact search 0.977 at 50k chunks for 0.4 ms a query
     # (benchmarks/query.py; FAISS's default 16 loses a fifth of the top-50 candidates).
     hnsw_ef_search: int = 128
@@ -148,6 +154,9 @@ class GroundingSettings:
     # for each other: "dogs" for "pups" (0.79), "reporter" for "journalist" (0.79); "depth" for "deep" (0.71)
     # comes from the focus's own alternatives instead. (all-MiniLM-L6-v2; benchmarks/abstention.py)
     same_meaning: float = 0.8
+    # A claim of at most this many words (a name, a date, an amount) is supported by a sentence of the cited
+    # passage that contains it verbatim: a bare name's embedding says too little to be compared with a sentence.
+    short_claim_words: int = 8
 
 
 @dataclass(frozen=True)
@@ -167,6 +176,13 @@ class ExtractiveSettings:
     rank_prior: float = 0.05  # divided by the passage's rank: better-ranked passages first among equals
     # Passages of the best article next to the retrieved ones, also read: the answer may sit just before them.
     neighbour_passages: int = 2
+    # A sentence naming the asked year/quarter/edition ranks above one naming none (one naming another is left out).
+    agreement_bonus: float = 0.05
+    # Sentences searched, best first, for the short answer of a name/date/amount/choice question: each is read by
+    # spaCy (~25 ms), and past the third the sentence rarely answers the question.
+    short_answer_candidates: int = 3
+    # Share of a yes/no question's terms (IDF-weighted) its best sentence must hold to answer Yes or No.
+    yes_no_coverage: float = 0.6
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,8 @@
 """Hybrid retrieval: dense (FAISS) and BM25 candidates fused by reciprocal rank, then diversified.
 
 Source and date filters restrict both searches before ranking. A time phrase in the question
-shifts the fused score towards articles from the asked dates. Maximal marginal relevance with a
+shifts the fused score towards articles from the asked dates; a passage naming the question's year,
+quarter, edition or names rises, one naming another year or edition sinks (``rag.question.reading``). Maximal marginal relevance with a
 cap per article keeps the passages handed on from being near-copies of one paragraph.
 """
 from __future__ import annotations
@@ -15,6 +16,7 @@ import numpy as np
 from .config import MAX_K, RetrieveSettings
 from .index.embed import Embedder
 from .index.store import UNKNOWN_SOURCE, Index
+from .question.reading import Constraints, constraints
 from .question.time_phrases import TimeIntent, parse_time
 from .types import Hit
 
@@ -80,9 +82,25 @@ def retrieve(
     if intent:
         fit = np.array([intent.score(index.article_of(r).published, as_of) for r in rows])
         score = (1 - settings.recency_weight) * score + settings.recency_weight * fit
+    asked = constraints(query)
+    if asked or asked.entities:
+        score = score + np.array([_agreement(index, int(r), asked, settings) for r in rows])
     chosen = sorted(_diversify(index, rows, score, vectors, k, settings), key=lambda i: -score[i])
     hits = [index.hit(int(rows[i]), score[i], dense[i], lexical[rows[i]]) for i in chosen]
     return Retrieval(hits, query, as_of, intent)
+
+
+def _agreement(index: Index, row: int, asked: Constraints, settings: RetrieveSettings) -> float:
+    """The boost of a passage that names the question's year, quarter, edition or qualifier (negative for one
+    naming another), and the share of the question's names it holds, title included."""
+    article = index.article_of(row)
+    text = f"{article.title}\n{index.chunk_text(row)}"
+    boost = settings.constraint_boost * asked.agreement(text, article.published)
+    if asked.entities:
+        lowered = text.lower()
+        named = sum(1 for e in asked.entities if e.lower() in lowered)
+        boost += settings.entity_boost * named / len(asked.entities)
+    return boost
 
 
 def newest_date(index: Index) -> date | None:

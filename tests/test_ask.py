@@ -4,7 +4,8 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from conftest import SEED_ID
+import pytest
+from conftest import SEED_ID, write
 
 from rag.question.time_phrases import parse_time
 from rag.retrieve import Filters, retrieve
@@ -160,3 +161,98 @@ def test_follow_up_is_checked_for_what_it_asks_itself(desk):
                       history=[Turn(first.question, first.text)])
     assert not follow.abstained, follow.notes
     assert "20 metres" in follow.text
+
+
+# Two editions of one race, two quarters' results, a choice and a denial: where one detail of the
+# question separates the answer from its neighbour.
+READER_ARTICLES = {
+    "tour-2019.md": ("Bernal becomes first Colombian to win the Tour", "2019-07-28",
+                     "Egan Bernal officially won the 2019 Tour de France on Sunday in Paris. The 22-year-old is the "
+                     "first Colombian to win the race and the youngest winner in more than a century. Bernal rode "
+                     "for Team Ineos, which has won seven of the last eight editions."),
+    "tour-2021.md": ("Pogacar retains his title in Paris", "2021-07-18",
+                     "Tadej Pogacar won the 2021 Tour de France on Sunday, his second title in a row. The Slovenian "
+                     "finished more than five minutes ahead of Jonas Vingegaard of Denmark. The 2021 race started "
+                     "in Brittany and ended on the Champs-Elysees in Paris."),
+    "tesla.md": ("Tesla results over two years", "2023-04-20",
+                 "Tesla reported revenue of $10.4 billion for the first quarter of 2021, when deliveries rose "
+                 "sharply. Two years later the carmaker had more than doubled its sales. In the first quarter of "
+                 "2023, Tesla's revenue was $23.3 billion, helped by price cuts."),
+    "dreamworks.md": ("Who owns DreamWorks Animation", "2022-03-02",
+                      "DreamWorks Animation, the studio behind Shrek, is owned by Universal, a unit of Comcast. "
+                      "Comcast bought the studio for $3.8 billion in 2016. Time Warner had held talks about a deal "
+                      "years earlier but never made an offer. Netflix did not raise its prices in Canada this year, "
+                      "the studio's streaming partner said."),
+}
+
+
+@pytest.fixture(scope="module")
+def reader_desk(tmp_path_factory):
+    from rag.desk import Newsdesk
+    from rag.ingest.build import build_index
+
+    folder = tmp_path_factory.mktemp("reader")
+    for name, (title, published, body) in READER_ARTICLES.items():
+        write(folder / "articles", name, f"---\ntitle: {title}\nsource: Test Wire\npublished: {published}\n---\n{body}\n")
+    build_index([folder / "articles"], folder / "index")
+    return Newsdesk(folder / "index")
+
+
+def first_claim(answer) -> str:
+    return MARKER.split(answer.text, 1)[0].strip(" .")
+
+
+def test_a_sentence_naming_another_year_never_answers(reader_desk):
+    answer = reader_desk.ask("Who won the 2021 Tour de France?")
+    assert first_claim(answer) == "Tadej Pogacar", answer.text
+    assert "2019" not in answer.text and "Bernal" not in answer.text
+    assert first_claim(reader_desk.ask("Who won the 2019 Tour de France?")) == "Egan Bernal"
+    answer = reader_desk.ask("What was Tesla's revenue in the first quarter of 2023?")
+    assert first_claim(answer) == "$23.3 billion" and "10.4" not in answer.text, answer.text
+    assert_citations_resolve(answer)
+
+
+def test_name_date_and_amount_answers_lead_with_the_short_answer_it_cites(reader_desk):
+    answer = reader_desk.ask("When did Comcast buy DreamWorks Animation?")
+    assert first_claim(answer) == "2016", answer.text
+    assert MARKER.findall(answer.text)[:2] == ["1", "1"]  # the date and the sentence it is read from: one source
+    assert answer.citations[0].verified and "2016" in answer.citations[0].quote
+    assert_citations_resolve(answer)
+
+
+def test_yes_no_and_either_or_questions_get_the_choice(reader_desk):
+    answer = reader_desk.ask("Is DreamWorks Animation owned by Time Warner or Universal?")
+    assert first_claim(answer) == "Universal", answer.text
+    assert reader_desk.ask("Did Netflix raise its prices in Canada?").text.startswith("No: ")
+    assert reader_desk.ask("Did Comcast buy DreamWorks Animation?").text.startswith("Yes: ")
+    assert all(c.verified for c in answer.citations)
+
+
+def test_citation_check_rejects_a_sentence_naming_another_year_or_figure(reader_desk):
+    from rag.grounding.cite import check_citations
+
+    hits = reader_desk.retrieve("Tesla revenue first quarter").hits
+    tesla = next(n for n, h in enumerate(hits, 1) if "Tesla" in h.title)
+    wrong = check_citations(f"Tesla's revenue was $23.3 billion in the first quarter of 2021. [{tesla}]", hits,
+                            reader_desk.scorer)
+    assert not any(c.verified for c in wrong.citations), wrong
+    right = check_citations(f"Tesla's revenue was $23.3 billion in the first quarter of 2023. [{tesla}]", hits,
+                            reader_desk.scorer)
+    assert [c.verified for c in right.citations] == [True] and "23.3" in right.citations[0].quote
+
+
+def test_retrieval_ranks_the_passage_of_the_asked_year_above_another_year(reader_desk):
+    from dataclasses import replace as with_settings
+
+    from rag.config import RetrieveSettings
+
+    question = "Who won the Tour de France in 2021?"
+    boosted = retrieve(reader_desk.index, reader_desk.embedder, question).hits
+    assert "Pogacar" in boosted[0].title
+    plain = retrieve(reader_desk.index, reader_desk.embedder, question,
+                     settings=with_settings(RetrieveSettings(), constraint_boost=0.0)).hits
+
+    def score_of_2019(hits):
+        return next(h.score for h in hits if "Bernal" in h.title)
+
+    assert score_of_2019(boosted) < score_of_2019(plain)  # named another year: it sinks

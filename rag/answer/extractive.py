@@ -12,20 +12,34 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 
 from ..config import ExtractiveSettings
 from ..grounding.scorer import ScoredSentence
 from ..index.lexical import terms
 from ..question.focus import Focus, asked_focus
 from ..question.kind import ASKS_WHY, expected_kinds
+from ..question.reading import CHOICE_KINDS, QuestionReading, read_question
 from ..text import FIGURE, NAME_TOKEN, words_and_numbers
 from ..types import Hit, Turn
 from .base import AnswerBackend
+from .prompts import NOT_COVERED
+from .short import chosen_option, short_answer, verdict
 
 _LEANS_BACK = re.compile(r"^[\"'“‘]?(it|this|that|these|those|he|she|they|his|her|their|the move|the decision)\b", re.I)
 _TOKEN = re.compile(r"\S+")
 _POSSESSIVE = re.compile(r"[’']s?\W*$")
 _ORDINAL = re.compile(r"\d(?:st|nd|rd|th)\b")  # "the 15th-century coins" counts no coins
+
+
+@dataclass(frozen=True)
+class Ranking:
+    """Sentences that could answer, best first; ``values`` and ``previous`` (the sentence before, in its
+    passage) are keyed by ``id`` of a sentence."""
+
+    sentences: list[ScoredSentence]
+    values: dict[int, float]
+    previous: dict[int, ScoredSentence]
 
 
 class ExtractiveBackend(AnswerBackend):
@@ -44,18 +58,44 @@ class ExtractiveBackend(AnswerBackend):
     def generate(self, question: str, passages: Sequence[Hit], history: Sequence[Turn] = ()) -> Iterator[str]:
         # Relevance is judged against the question with its conversation; the kind of answer by the question itself.
         focus = self.rewrite(question, history) if history else question
-        for i, sentence in enumerate(self.select(question, passages, self.settings.max_sentences, focus=focus)):
+        reading = read_question(question)
+        ranking = self.rank(question, passages, focus=focus, reading=reading)
+        chosen = self.select(question, passages, self.settings.max_sentences, focus=focus, ranking=ranking)
+        if reading.kind in CHOICE_KINDS or reading.short:
+            lead = self.lead(reading, ranking, chosen)
+            if lead is not None:
+                short, sentence = lead
+                cite = f"[{sentence.passage + 1}]"
+                if reading.kind == "yes/no":  # "Yes" is in no sentence: it leads the one it is read from
+                    yield f"{short}: {_as_sentence(sentence.text)} {cite}"
+                    return
+                # "Simona Halep [1]. Simona Halep won ... [1]": cite.py finds the name in the sentence. The
+                # other chosen sentences follow: one sentence when it alone came close to the best.
+                yield f"{short} {cite}. {_as_sentence(sentence.text)} {cite}"
+                for other in chosen:
+                    if other is not sentence:
+                        yield f" {_as_sentence(other.text)} [{other.passage + 1}]"
+                return
+            if reading.kind == "yes/no":
+                yield NOT_COVERED  # no sentence plainly says yes or no: better said than guessed
+                return
+        for i, sentence in enumerate(chosen):
             yield ("" if i == 0 else " ") + f"{_as_sentence(sentence.text)} [{sentence.passage + 1}]"
 
-    def select(self, question: str, passages: Sequence[Hit], max_sentences: int = 3,
-               focus: str | None = None) -> list[ScoredSentence]:
-        """The answer sentences, best first; a sentence leaning on the one before it brings that one along."""
+    def rank(self, question: str, passages: Sequence[Hit], focus: str | None = None,
+             reading: QuestionReading | None = None) -> Ranking:
+        """The sentences that could answer, best first, with their values.
+
+        A sentence naming another year, quarter, edition or qualifier than the question asks is left out:
+        "Egan Bernal won the 2019 Tour de France" is a wrong answer to "Who won the 2021 Tour de France?".
+        """
         settings = self.settings
+        reading = reading or read_question(question)
         everything = self.context.scorer.sentences(focus or question, list(passages))
         previous = {id(b): a for a, b in zip(everything, everything[1:]) if a.passage == b.passage}
         asks_why = bool(ASKS_WHY.search(question))
         asked = asked_focus(question)
-        typed_question = bool(expected_kinds(question))
+        agreement = {id(s): reading.constraints.agreement(s.text, passages[s.passage].published) for s in everything}
 
         def value(s: ScoredSentence) -> float:
             own = s.score
@@ -63,14 +103,45 @@ class ExtractiveBackend(AnswerBackend):
                 # The reason tends to follow the sentence that states the event asked about.
                 own = max(own, (own + previous[id(s)].score) / 2)
             return (own + answer_bonus(question, s.text, settings) + focus_bonus(asked, s.text, question, settings)
-                    + settings.rank_prior / (s.passage + 1))
-
-        def gives_answer(s: ScoredSentence) -> bool:
-            typed = answer_bonus(question, s.text, settings) > 0 or not typed_question
-            return typed and (asked is None or focus_bonus(asked, s.text, question, settings) >= settings.focus_bonus)
+                    + settings.rank_prior / (s.passage + 1) + settings.agreement_bonus * max(0, agreement[id(s)]))
 
         values = {id(s): value(s) for s in everything}
-        ranked = sorted((s for s in everything if _answer_like(s.text, settings)), key=lambda s: -values[id(s)])
+        ranked = sorted((s for s in everything if _answer_like(s.text, settings) and agreement[id(s)] >= 0),
+                        key=lambda s: -values[id(s)])
+        return Ranking(ranked, values, previous)
+
+    def lead(self, reading: QuestionReading, ranking: Ranking,
+             chosen: Sequence[ScoredSentence]) -> tuple[str, ScoredSentence] | None:
+        """The short answer and the one sentence that gives it: of the ``chosen`` sentences (those giving the
+        kind of answer asked first, as "recovered 112 coins" for "how many coins") and then the next best
+        few, the first naming an answer of the kind asked (a person, a date, an option of the choice); for
+        yes/no the best sentence when it covers the question. None when none does."""
+        ranked, values = ranking.sentences, ranking.values
+        if not ranked:
+            return None
+        settings = self.settings
+        if reading.kind == "yes/no":
+            top = ranked[0]
+            return (verdict(top.text), top) if top.lexical >= settings.yes_no_coverage else None
+        best = values[id(ranked[0])]
+        near = [s for s in ranked[:settings.short_answer_candidates] if values[id(s)] >= settings.answer_floor * best]
+        answering = [s for s in chosen if _gives_answer(reading.question, s.text, settings)]
+        for s in dict.fromkeys([*answering, *chosen, *near]):
+            short = chosen_option(reading, s.text) if reading.kind == "either/or" else short_answer(reading, s.text)
+            if short:
+                return short, s
+        return None
+
+    def select(self, question: str, passages: Sequence[Hit], max_sentences: int = 3,
+               focus: str | None = None, ranking: Ranking | None = None) -> list[ScoredSentence]:
+        """The answer sentences, best first; a sentence leaning on the one before it brings that one along."""
+        settings = self.settings
+        ranking = ranking or self.rank(question, passages, focus=focus)
+        ranked, values, previous = ranking.sentences, ranking.values, ranking.previous
+        asks_why = bool(ASKS_WHY.search(question))
+        asked = asked_focus(question)
+        typed_question = bool(expected_kinds(question))
+
         if not ranked:
             return []
         best = values[id(ranked[0])]
@@ -85,16 +156,26 @@ class ExtractiveBackend(AnswerBackend):
                     and _answer_like(before.text, settings)):
                 chosen.append(before)  # "It comes after..." needs the sentence that says what "it" is
             chosen.append(s)
-        if (typed_question or asked) and not asks_why and not any(gives_answer(c) for c in chosen):
+        if ((typed_question or asked) and not asks_why
+                and not any(_gives_answer(question, c.text, settings) for c in chosen)):
             # A figure, date or name question whose closest sentences only restate it ("a hoard of silver
             # coins was found"): bring the best sentence that gives such an answer ("recovered 112 coins").
             # From an article already quoted: its lead sentence set the context the answer completes.
             quoted = {passages[c.passage].article_id for c in chosen}
-            answer = next((s for s in ranked if values[id(s)] >= settings.answer_floor * best and gives_answer(s)
+            answer = next((s for s in ranked if values[id(s)] >= settings.answer_floor * best
+                           and _gives_answer(question, s.text, settings)
                            and passages[s.passage].article_id in quoted), None)
             if answer is not None and answer not in chosen:
                 chosen = chosen[: max_sentences - 1] + [answer]
         return chosen[: max_sentences + 1]
+
+
+def _gives_answer(question: str, sentence: str, settings: ExtractiveSettings) -> bool:
+    """Whether ``sentence`` gives the kind of answer asked (a figure, date or name the question does not
+    say), beside the question's focus when it has one."""
+    typed = answer_bonus(question, sentence, settings) > 0 or not expected_kinds(question)
+    asked = asked_focus(question)
+    return typed and (asked is None or focus_bonus(asked, sentence, question, settings) >= settings.focus_bonus)
 
 
 def answer_bonus(question: str, sentence: str, settings: ExtractiveSettings = ExtractiveSettings()) -> float:

