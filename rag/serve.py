@@ -40,6 +40,8 @@ def serve(index_dir: Path, settings: ServeSettings = ServeSettings(), precision:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind((settings.host, settings.port))  # port 0: a free one
+        # Listening before the app says it is ready: connections wait in the backlog instead of being refused.
+        sock.listen(128)
         url = f"http://{settings.host}:{sock.getsockname()[1]}"
         app = _app(desk, index, url, ready)
         uvicorn.Server(uvicorn.Config(app, log_level="warning")).run(sockets=[sock])
