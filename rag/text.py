@@ -63,7 +63,8 @@ _CAPITALISED = r"[A-Z][\w'’-]*[a-z]"
 # A name of two or more capitalised words: "Simona Halep", "Bank of England".
 PROPER_NAME = re.compile(rf"\b{_CAPITALISED}(?: (?:of |de |van |von |al-)?{_CAPITALISED})+\b")
 # A capitalised word or a number of two or more digits: what a question is about ("the 2018 World Cup").
-NAME_OR_NUMBER = re.compile(rf"\b{_CAPITALISED}[\w'’-]*|\b\d{{2,}}(?:[.,]\d+)*\b")
+# A number is read whole: "1,172" and "3.5", never the "172" inside.
+NAME_OR_NUMBER = re.compile(rf"\b{_CAPITALISED}[\w'’-]*|\b(?:\d{{2,}}|\d(?=[.,]\d))(?:[.,]\d+)*\b")
 # A token that is a name or a code, after any opening quote: "Judge", "H5N5", "DHPP".
 NAME_TOKEN = re.compile(rf"^[\"'“‘(]*(?:{_CAPITALISED}|[A-Z][A-Z0-9-]*[0-9][A-Z0-9-]*\b|[A-Z]{{2,}}\b)")
 

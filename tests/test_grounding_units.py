@@ -152,6 +152,14 @@ def test_citations_are_renumbered_in_order_of_appearance():
     assert cited(checked) == [(1, "shares#0", SHARES, True), (2, "pay#0", PAID, True)]
 
 
+@pytest.mark.parametrize("raw", ["Tesco will close stores [1]. Tesco paid £5m in compensation [1].",
+                                 "Tesco paid £5m in compensation [1]. Tesco will close stores [1]."])
+def test_a_sentence_two_claims_quote_is_verified_if_it_backs_either_whatever_their_order(raw):
+    checked = check_citations(raw, PASSAGES, SCORER)
+    assert cited(checked) == [(1, "pay#0", PAID, True)]
+    assert checked.notes == [f'unsupported: "{CLOSING}"']
+
+
 def test_a_marker_split_off_to_the_next_sentence_goes_back_to_its_claim():
     checked = check_citations(f"{PAID} [1] {SHARES} [3]", PASSAGES, SCORER)
     assert checked.text == f"{PAID} [1] {SHARES} [2]"
@@ -255,6 +263,8 @@ TWITTER = hit("twitter#0", "Twitter began charging for its API.", title="Twitter
     ("How did Rolls-Royce react?", ("Rolls-Royce",)),
     ("Did 3 firms leave Twitter?", ()),  # one digit is no name
     ("Did the World Cup air on Twitter?", ("World", "Cup")),
+    ("Did Twitter lose 1,172 users?", ("1,172",)),  # a number is read whole, not as its "172"
+    ("Did Twitter charge 3.5 cents?", ("3.5",)),
 ])
 def test_missing_names_are_names_and_numbers_no_passage_contains(question, missing):
     assert missing_names(question, [TWITTER]) == missing

@@ -91,6 +91,7 @@ def test_how_a_sentence_giving_each_kind_looks(kind, sentence, gives_it):
     ("What’s the name of Twitter’s new owner?", Focus("owner")),  # curly apostrophes; a name owns it
     ("Which of the two banks paid the fine?", Focus("banks")),
     ("What is the depth of the Godstone sinkhole?", Focus("depth")),
+    ("Which judge heard the case?", Focus("judge")),  # "heard" is a verb, not what is asked about
 ])
 def test_asked_focus(question, focus):
     assert asked_focus(question) == focus

@@ -118,6 +118,9 @@ def _number(numbering: dict, citations: list[Citation], hit: Hit, sentence, veri
         numbering[key] = len(citations) + 1
         citations.append(Citation(n=numbering[key], hit=hit, quote=hit.text[sentence.start:sentence.end],
                                   quote_start=sentence.start, quote_end=sentence.end, verified=verified))
+    elif verified and not citations[numbering[key] - 1].verified:
+        # One quote cited by two claims: it is verified if it backs either, whichever came first.
+        citations[numbering[key] - 1] = replace(citations[numbering[key] - 1], verified=True)
     return numbering[key]
 
 

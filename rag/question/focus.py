@@ -25,7 +25,8 @@ _VERBS = frozenset(
     "said says led leads won wins drew came comes went goes made makes gave gives took takes got gets ran runs put "
     "puts paid pays told tells became becomes left leaves saw sees sold sells bought buys brought brings held holds "
     "kept keeps found finds lost loses began begins broke breaks spent spends costs cost involves happens wrote "
-    "writes met meets chose chooses sent sends built builds struck strikes won't knew knows thought thinks".split())
+    "writes met meets chose chooses sent sends built builds struck strikes won't knew knows thought thinks heard hears "
+    "rose grew grows fell sought seeks fought caught taught spoke speaks swore".split())
 # Nouns that name the kind of answer rather than something the article must say.
 _ANSWER_TYPE_NOUNS = frozenset(
     "name names city cities town towns country countries place places state states region county area "
