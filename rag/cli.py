@@ -17,22 +17,10 @@ from pathlib import Path
 import click
 
 from .config import MAX_K, ProgressSettings
+from .cli_options import INDEX_OPTION
 from .errors import InputError, NewsdeskError, NothingToIndexError
-from .index.stores import as_target, default_target
+from .index.stores import default_target
 
-
-class _Store(click.ParamType):
-    name = "FOLDER|URI"
-
-    def convert(self, value, param, ctx):
-        return as_target(value)
-
-
-INDEX_OPTION = click.option(
-    "--index", "--store", "index_dir", type=_Store(), default=None,
-    help="Index folder, or a Milvus store: milvus:///path/file.db (Milvus Lite), milvus://host:19530 or "
-         "http://host:19530 (default: $RAG_STORE, else $RAG_INDEX_DIR, else ./index).",
-)
 
 PRECISION_OPTION = click.option(
     "--precision", type=click.Choice(["auto", "fp32", "bf16"]), default=None,

@@ -61,6 +61,9 @@ class LoadSettings:
     # A published date further ahead than this is reported and dropped ("9999-12-31"): time zones and
     # embargoed stories may be a day or two ahead, never more.
     max_days_ahead: int = 2
+    # Less text than this after cleaning is a stub, caption or error page, not an article (the shortest
+    # sample article has 700+ characters; a 404 page's leftover line has ~30).
+    min_text_chars: int = 40
 
 
 @dataclass(frozen=True)
@@ -193,6 +196,7 @@ class LLMSettings:
     temperature: float = 0.0  # 0: the same question gives the same answer
     rewrite_max_tokens: int = 64  # a follow-up rewritten as a standalone question is short
     hold_words: int = 7  # a reply's start is held back until this many words show whether it abstains
+    context_turns: int = 3  # earlier turns shown to a model; older ones rarely hold what a follow-up refers to
 
 
 @dataclass(frozen=True)
@@ -226,6 +230,9 @@ class AnswerSettings:
     min_similarity: float = 0.0  # best passage cosine similarity to the question
     min_coverage: float = 0.6  # IDF-weighted share of the question's terms found in the passages
     min_answer_support: float = 0.0  # the same share within one sentence holding the kind of answer asked for
+    # A question of at most this many words may lean on the conversation ("How did Musk react?") and is
+    # joined to the last self-contained one for retrieval (rag.question.followup).
+    follow_up_words: int = 6
     grounding: GroundingSettings = field(default_factory=GroundingSettings)
     extractive: ExtractiveSettings = field(default_factory=ExtractiveSettings)
     llm: LLMSettings = field(default_factory=LLMSettings)

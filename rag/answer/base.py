@@ -44,7 +44,7 @@ class AnswerBackend(ABC):
 
     def rewrite(self, question: str, history: Sequence[Turn]) -> str:
         """The question to retrieve with, standing alone without the conversation."""
-        return standalone_question(question, history)
+        return standalone_question(question, history, self.context.settings.follow_up_words)
 
 
 # name -> (module, class). A backend is listed only when its module imports.

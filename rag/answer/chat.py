@@ -43,7 +43,8 @@ class ChatBackend(AnswerBackend):
         """Yield the model's reply to ``messages``: token pieces when ``stream``, else the whole reply once."""
 
     def generate(self, question: str, passages: Sequence[Hit], history: Sequence[Turn] = ()) -> Iterator[str]:
-        messages = answer_messages(question, self.fit(question, passages, history), history)
+        messages = answer_messages(question, self.fit(question, passages, history), history,
+                                   self.llm_settings.context_turns)
         yield from fixed_abstention(self.chat(messages, max_tokens=self.max_tokens, stream=True),
                                     self.llm_settings.hold_words)
 
@@ -56,7 +57,7 @@ class ChatBackend(AnswerBackend):
         if not history:
             return question
         try:
-            reply = "".join(self.chat(rewrite_messages(question, history),
+            reply = "".join(self.chat(rewrite_messages(question, history, self.llm_settings.context_turns),
                                       max_tokens=self.llm_settings.rewrite_max_tokens, stream=False))
         except Exception:  # noqa: BLE001 - any failure of an optional model call must not fail the question
             reply = ""

@@ -53,7 +53,7 @@ class LlamaCppBackend(ChatBackend):
         """The leading passages whose prompt leaves room for the answer (at least one passage)."""
         budget = self.n_ctx - self.max_tokens - TEMPLATE_TOKENS
         shown = list(passages)
-        while len(shown) > 1 and self._tokens(answer_messages(question, shown, history)) > budget:
+        while len(shown) > 1 and self._tokens(answer_messages(question, shown, history, self.llm_settings.context_turns)) > budget:
             shown.pop()
         return shown
 

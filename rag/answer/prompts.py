@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from ..config import LLMSettings
 from ..question.reading import read_question
 from ..types import Hit, Turn
 
@@ -46,7 +47,6 @@ Last question: {question}
 
 Rewritten question:"""
 
-CONTEXT_TURNS = 3  # earlier turns shown to a model; older ones rarely hold what a follow-up refers to
 REWRITE_ANSWER_CHARS = 300  # an answer only needs to name what a pronoun may refer to
 
 
@@ -60,14 +60,15 @@ def passage_block(passages: Sequence[Hit]) -> str:
     return "\n".join([_OPEN, "\n\n".join(parts), _CLOSE])
 
 
-def answer_messages(question: str, passages: Sequence[Hit], history: Sequence[Turn] = ()) -> list[dict[str, str]]:
+def answer_messages(question: str, passages: Sequence[Hit], history: Sequence[Turn] = (),
+                    context_turns: int = LLMSettings.context_turns) -> list[dict[str, str]]:
     """The grounded-answer prompt: answer ``question`` from ``passages`` only, citing [n].
 
     Of the conversation only earlier questions are shown, so a follow-up ("when did he leave?") can be
     read; earlier answers are not, as their [n] markers count other passages. The constraints the
     question names (2021, Q1, women's) are stated with the rules.
     """
-    earlier = "\n".join(f"- {t.question.strip()}" for t in history[-CONTEXT_TURNS:])
+    earlier = "\n".join(f"- {t.question.strip()}" for t in history[-context_turns:])
     user = _ANSWER_USER.format(passages=passage_block(passages), question=question.strip(),
                                earlier=_EARLIER.format(questions=earlier) if earlier else "")
     asked = read_question(question).constraints
@@ -75,10 +76,11 @@ def answer_messages(question: str, passages: Sequence[Hit], history: Sequence[Tu
     return [{"role": "system", "content": system}, {"role": "user", "content": user}]
 
 
-def rewrite_messages(question: str, history: Sequence[Turn]) -> list[dict[str, str]]:
+def rewrite_messages(question: str, history: Sequence[Turn],
+                     context_turns: int = LLMSettings.context_turns) -> list[dict[str, str]]:
     """The prompt that turns a follow-up into a standalone question for retrieval."""
     lines = []
-    for turn in history[-CONTEXT_TURNS:]:
+    for turn in history[-context_turns:]:
         answer = " ".join(turn.answer.split())
         if len(answer) > REWRITE_ANSWER_CHARS:
             answer = answer[:REWRITE_ANSWER_CHARS] + "…"

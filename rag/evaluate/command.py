@@ -6,14 +6,14 @@ from pathlib import Path
 
 import click
 
+from ..cli_options import INDEX_OPTION
 from ..config import MAX_K
 from ..errors import InputError
 
 
 @click.command("eval")
 @click.argument("questions", required=False, type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--index", "--store", "index_dir", default=None,
-              help="Index folder or Milvus URI, as for `rag ask` (default: $RAG_STORE, $RAG_INDEX_DIR or ./index).")
+@INDEX_OPTION
 @click.option("--k", type=click.IntRange(1, MAX_K), default=5, show_default=True, help="Passages per answer.")
 @click.option("--backend", default=None, help="Answer backend (see `rag backends`).")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
@@ -38,7 +38,7 @@ def _run(questions_path: Path, index_dir: str | None, k: int, backend: str | Non
     from tqdm import tqdm
 
     from ..desk import Newsdesk
-    from ..index.stores import as_target, default_target
+    from ..index.stores import default_target
     from .dataset import load_questions
     from .report import format_run, write_report
     from .run import evaluate
@@ -46,7 +46,7 @@ def _run(questions_path: Path, index_dir: str | None, k: int, backend: str | Non
     if out:
         _check_writable(out)  # before the run, not after it
     questions = load_questions(questions_path)[:limit]
-    index_dir = as_target(index_dir) if index_dir else default_target()
+    index_dir = index_dir or default_target()
     desk = Newsdesk(index_dir)
     with tqdm(total=len(questions), desc="questions", file=sys.stderr, leave=False, disable=None) as bar:
         run = evaluate(questions, desk, k=k, backend=backend, progress=lambda done, total: bar.update(1),

@@ -37,7 +37,6 @@ TRAILER_MARKERS = re.compile(
 PLAYER_TIME = re.compile(r"^\d{1,2}:\d{2}(:\d{2})?(\s*/\s*\d{1,2}:\d{2}(:\d{2})?)?$")
 YEAR = re.compile(r"\b(19|20)\d{2}\b")
 SENTENCE_END = re.compile(r"[.!?…][\"'”’)\]]*$")
-MIN_TEXT_CHARS = 40
 
 
 def clean(document: Document, problems: list[Problem] | None = None,
@@ -58,7 +57,7 @@ def clean(document: Document, problems: list[Problem] | None = None,
         fields = {"text": document.body.strip()}
     meta = {**{k: v for k, v in fields.items() if v}, **document.meta}
     text = meta.get("text", "")
-    if len(text) < MIN_TEXT_CHARS:
+    if len(text) < settings.min_text_chars:
         return Problem(document.path, "no article text after cleaning")
     url = meta.get("url", "")
     written = meta.get("published", "").strip()

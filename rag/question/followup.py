@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from ..config import AnswerSettings
 from ..index.lexical import terms
 from ..types import Turn
 
@@ -19,24 +20,25 @@ _LEANS_ON_CONTEXT = re.compile(
     r"these|those|there|the company|the firm)\b",
     re.IGNORECASE,
 )
-SHORT = 6  # words
 
 
-def is_follow_up(question: str) -> bool:
+def is_follow_up(question: str, short_words: int = AnswerSettings.follow_up_words) -> bool:
     """Whether ``question`` may need the conversation to be understood."""
-    return len(re.findall(r"\w+", question)) <= SHORT or bool(_LEANS_ON_CONTEXT.search(question))
+    return len(re.findall(r"\w+", question)) <= short_words or bool(_LEANS_ON_CONTEXT.search(question))
 
 
-def is_self_contained(question: str) -> bool:
+def is_self_contained(question: str, short_words: int = AnswerSettings.follow_up_words) -> bool:
     """Enough of its own subject to anchor the follow-ups after it."""
-    return len(re.findall(r"\w+", question)) > SHORT or len(set(terms(question))) >= 3
+    return len(re.findall(r"\w+", question)) > short_words or len(set(terms(question))) >= 3
 
 
-def standalone_question(question: str, history: Sequence[Turn]) -> str:
+def standalone_question(question: str, history: Sequence[Turn],
+                        short_words: int = AnswerSettings.follow_up_words) -> str:
     """``question`` joined to the conversation's last self-contained question when it reads like a follow-up."""
-    if not history or not is_follow_up(question):
+    if not history or not is_follow_up(question, short_words):
         return question
-    anchor = next((t.question for t in reversed(history) if is_self_contained(t.question)), history[-1].question)
+    anchor = next((t.question for t in reversed(history) if is_self_contained(t.question, short_words)),
+                  history[-1].question)
     return f"{anchor} {question}"
 
 
