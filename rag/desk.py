@@ -32,6 +32,7 @@ from .index.stores import (
     open_store,
     resolved,
 )
+from .question.reading import read_question
 from .retrieve import Filters, Retrieval, retrieve
 from .types import Answer, Hit, Turn
 
@@ -197,8 +198,9 @@ class Newsdesk:
             checked = check_citations(raw, hits, live.scorer)
             checked = replace(checked, notes=checked.notes + ["no generated claim was supported; "
                                                                "showing the extractive answer"])
-        yield self._answer(question, query, checked.text, checked.abstained, checked.citations, hits,
-                           generator.name, started, notes + checked.notes)
+        answer = self._answer(question, query, checked.text, checked.abstained, checked.citations, hits,
+                              generator.name, started, notes + checked.notes)
+        yield replace(answer, abstain_reason=_reader_abstention(question, generator.name)) if checked.abstained else answer
 
     @staticmethod
     def _answer(question, query, text, abstained, citations, hits, backend, started, notes) -> Answer:
@@ -222,6 +224,18 @@ def readable(question: str) -> str:
     except UnicodeEncodeError:
         raw = question.encode("utf-8", "replace")
     return _CONTROL.sub(" ", raw.decode("utf-8", "replace"))
+
+
+def _reader_abstention(question: str, backend: str) -> str:
+    """Why the reader abstained although the evidence gate let the passages through, in words for the reader."""
+    if backend != "extractive":
+        return "The passages found were read by the model, and it found no answer in them."
+    reading = read_question(question)
+    if reading.kind == "yes/no":
+        return "No passage found plainly says yes or no to this."
+    if reading.constraints:
+        return f"No sentence found answers this for what the question names ({reading.constraints.describe()})."
+    return "No sentence in the passages found answers this."
 
 
 def _quarantine_warnings(hits: Sequence[Hit], index: Index) -> list[str]:

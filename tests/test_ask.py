@@ -228,6 +228,13 @@ def test_yes_no_and_either_or_questions_get_the_choice(reader_desk):
     assert all(c.verified for c in answer.citations)
 
 
+def test_a_yes_no_question_no_sentence_plainly_answers_abstains_and_says_why(reader_desk):
+    # The article covers the question (Time Warner, DreamWorks, a deal) but says "held talks", not yes or no.
+    answer = reader_desk.ask("Did Time Warner buy DreamWorks Animation?")
+    assert answer.abstained and answer.passages, answer.text
+    assert answer.abstain_reason == "No passage found plainly says yes or no to this."
+
+
 def test_citation_check_rejects_a_sentence_naming_another_year_or_figure(reader_desk):
     from rag.grounding.cite import check_citations
 
