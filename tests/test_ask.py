@@ -212,6 +212,12 @@ def test_a_sentence_naming_another_year_never_answers(reader_desk):
     assert_citations_resolve(answer)
 
 
+def test_q1_asks_for_what_the_article_calls_the_first_quarter(reader_desk):
+    answer = reader_desk.ask("What was Tesla's revenue in Q1 2021?")
+    assert first_claim(answer) == "$10.4 billion", (answer.text, answer.abstain_reason)
+    assert reader_desk.ask("What was Tesla's revenue in Q2 2021?").abstained  # no article gives the second quarter
+
+
 def test_name_date_and_amount_answers_lead_with_the_short_answer_it_cites(reader_desk):
     answer = reader_desk.ask("When did Comcast buy DreamWorks Animation?")
     assert first_claim(answer) == "2016", answer.text

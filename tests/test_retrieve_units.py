@@ -246,3 +246,24 @@ def test_as_of_defaults_to_the_newest_article(index, embedder):
     retrieval = retrieve(index, embedder, "What happened at the port last week?", settings=RetrieveSettings(candidates=2))
     assert retrieval.as_of == date(2024, 5, 29)
     assert retrieval.time.start == date(2024, 5, 20)  # the week before the week of 29 May
+
+
+@pytest.mark.parametrize("text, added", [
+    ("revenue in Q1 2021", ["first", "quarter"]),
+    ("revenue in the first quarter of 2021", ["q1"]),
+    ("profit for H2", ["second", "half"]),
+    ("the first half of the quarter", ["h1"]),  # "half" "quarter" is no pair
+    ("second place, a quarter of voters", []),  # the words apart are no period
+])
+def test_a_period_is_searched_and_covered_both_ways_it_is_written(text, added):
+    from rag.index.lexical import terms, with_equivalents
+
+    assert with_equivalents(terms(text)) == terms(text) + added
+
+
+def test_bm25_finds_the_spelled_out_quarter_for_q1():
+    from rag.index.lexical import LexicalIndex
+
+    lexical = LexicalIndex.build(["Tesla revenue rose in the first quarter.", "Tesla revenue fell in the fourth quarter."])
+    scores = lexical.scores("Tesla revenue Q1")
+    assert scores[0] > scores[1]

@@ -14,7 +14,7 @@ import numpy as np
 
 from ..config import GroundingSettings
 from ..index.embed import Embedder
-from ..index.lexical import LexicalIndex, terms
+from ..index.lexical import LexicalIndex, terms, with_equivalents
 from ..question.focus import Focus
 from ..text import FIGURE, split_sentences
 from ..types import Hit
@@ -88,7 +88,7 @@ class SupportScorer:
             return 0.0
         found = set()
         for document in documents:
-            found |= set(terms(document))
+            found |= set(with_equivalents(terms(document)))
         return sum(w for t, w in weights.items() if t in found) / sum(weights.values())
 
     def mentions(self, focus: Focus, text: str) -> bool:

@@ -30,6 +30,23 @@ def terms(text: str) -> list[str]:
     return _stemmer().stemWords(words)
 
 
+# Periods news writes both ways, "Q1" and "first quarter": as index terms, the abbreviation and its
+# spelled-out pair of terms.
+_SPELLED_OUT = {
+    "q1": ("first", "quarter"), "q2": ("second", "quarter"), "q3": ("third", "quarter"), "q4": ("fourth", "quarter"),
+    "h1": ("first", "half"), "h2": ("second", "half"),
+}
+_ABBREVIATED = {pair: short for short, pair in _SPELLED_OUT.items()}
+
+
+def with_equivalents(found: list[str]) -> list[str]:
+    """``found`` terms plus the other way of writing each period they name: "q1" adds "first" and
+    "quarter", the pair "first" "quarter" adds "q1". For a query and for what a passage covers."""
+    extra = [t for term in found for t in _SPELLED_OUT.get(term, ())]
+    extra += [_ABBREVIATED[pair] for pair in zip(found, found[1:]) if pair in _ABBREVIATED]
+    return found + extra
+
+
 class LexicalIndex:
     """BM25 over the chunks of an index; row i is chunk row i."""
 
@@ -55,7 +72,7 @@ class LexicalIndex:
 
     def scores(self, query: str) -> np.ndarray:
         """BM25 score of every chunk for ``query`` (zeros where no query term occurs)."""
-        known = [t for t in terms(query) if t in self._vocab]
+        known = [t for t in with_equivalents(terms(query)) if t in self._vocab]
         if not known or not self.size:
             return np.zeros(self.size, dtype=np.float32)
         return np.asarray(self._model.get_scores(known), dtype=np.float32)

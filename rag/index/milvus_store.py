@@ -43,7 +43,7 @@ from pymilvus import (
 from ..config import MilvusSettings, RetrieveSettings
 from ..errors import IndexMissingError
 from ..types import Article, Duplicate, Problem
-from .lexical import LexicalIndex, terms
+from .lexical import LexicalIndex, terms, with_equivalents
 from .store import UNKNOWN_SOURCE, Index, IndexContents
 
 _CHUNK_FIELDS = ["id", "row", "article_id", "start", "end", "embed_key"]
@@ -126,7 +126,7 @@ class MilvusIndex(Index):
         """
         expression = filter_expression(filters)
         requests = [AnnSearchRequest([query_vector.tolist()], "dense", {}, n, expr=expression)]
-        query_terms = " ".join(terms(query))
+        query_terms = " ".join(with_equivalents(terms(query)))
         if query_terms:
             requests.append(AnnSearchRequest([query_terms], "sparse", {}, n, expr=expression))
         found = self._client.hybrid_search(self.collection, requests, RRFRanker(settings.rrf_k), limit=2 * n,
