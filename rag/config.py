@@ -132,7 +132,7 @@ class RetrieveSettings:
     recency_weight: float = 0.3  # share of the fused score a time phrase may move
     # Added to the fused score (best = 1) of a passage naming the question's year/quarter/edition/qualifier,
     # taken from one naming another; and, times the share of the question's names it holds, for those names.
-    # realtimeqa_dev (benchmarks/constraint_boost.py): hits@5/@10 0.606/0.670 with neither, 0.596/0.651 with
+    # realtimeqa_dev (benchmarks/retrieval_sweep.py): hits@5/@10 0.606/0.670 with neither, 0.596/0.651 with
     # entity_boost 0.1 (with or without the constraint boost): BM25 already weighs the names, so it stays off.
     constraint_boost: float = 0.1
     entity_boost: float = 0.0

@@ -1,0 +1,73 @@
+"""Retrieval hits@1/5/10 (evidence article ranked) for variants of ``RetrieveSettings``, retrieval only, side by side.
+
+Each variant is ``name=value`` pairs of ``RetrieveSettings`` fields, comma-separated; ``default`` is the shipped
+settings. The default sweep covers fusion weights, candidate depth, RRF's k, MMR, the recency and constraint boosts.
+
+    .venv/bin/python benchmarks/retrieval_sweep.py eval/sample.jsonl --index index
+    .venv/bin/python benchmarks/retrieval_sweep.py ../shared/devsets/realtimeqa_dev/questions.jsonl --index ../rtqa-index
+    .venv/bin/python benchmarks/retrieval_sweep.py QUESTIONS --index DIR --variant default --variant candidates=100
+"""
+from __future__ import annotations
+
+import argparse
+import subprocess
+import time
+from dataclasses import fields, replace
+
+from rag.config import RetrieveSettings
+from rag.desk import Newsdesk
+from rag.evaluate.dataset import load_questions
+from rag.evaluate.run import RANK_DEPTH, EvidenceMatcher
+from rag.retrieve import retrieve
+
+SWEEP = (
+    "default", "lexical_weight=0", "dense_weight=0", "dense_weight=0.5", "lexical_weight=0.5",
+    "candidates=100", "candidates=200", "rrf_k=20", "rrf_k=120", "max_per_article=1", "max_per_article=3",
+    "mmr_lambda=1.0", "recency_weight=0", "recency_weight=0.5", "constraint_boost=0", "constraint_boost=0.2",
+    "entity_boost=0.05",
+)
+
+
+def settings_of(variant: str) -> RetrieveSettings:
+    """``RetrieveSettings`` with the ``name=value`` pairs of ``variant`` (``default``: none)."""
+    types = {f.name: f.type for f in fields(RetrieveSettings)}
+    changes = {}
+    for pair in filter(None, variant.split(",")):
+        if pair == "default":
+            continue
+        name, value = pair.split("=", 1)
+        changes[name] = {"int": int, "float": float, "bool": lambda v: v.lower() in ("1", "true")}[types[name]](value)
+    return replace(RetrieveSettings(), **changes)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("questions")
+    parser.add_argument("--index", default="index")
+    parser.add_argument("--variant", action="append", help="name=value[,name=value] (repeatable; default: the sweep)")
+    args = parser.parse_args()
+    desk = Newsdesk(args.index)
+    matcher = EvidenceMatcher(desk.index)
+    questions = [q for q in load_questions(args.questions) if q.evidence]
+    print(subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip())
+    print(f"{len(questions)} questions with evidence, index {args.index}\n")
+    print("| variant | hits@1 | hits@5 | hits@10 | ms/question |")
+    print("| --- | ---: | ---: | ---: | ---: |")
+    for variant in args.variant or SWEEP:
+        settings = settings_of(variant)
+        found = {1: 0, 5: 0, 10: 0}
+        started = time.perf_counter()
+        for q in questions:
+            wanted = {a for a in (matcher.match(e) for e in q.evidence) if a}
+            hits = retrieve(desk.index, desk.embedder, q.question, k=RANK_DEPTH, as_of=q.as_of, settings=settings).hits
+            ranked = list(dict.fromkeys(h.article_id for h in hits))
+            first = next((i for i, a in enumerate(ranked, 1) if a in wanted), None)
+            for n in found:
+                found[n] += first is not None and first <= n
+        ms = (time.perf_counter() - started) * 1000 / len(questions)
+        print(f"| {variant} | " + " | ".join(f"{found[n] / len(questions):.3f}" for n in (1, 5, 10)) + f" | {ms:.0f} |",
+              flush=True)
+
+
+if __name__ == "__main__":
+    main()
