@@ -94,7 +94,7 @@ def test_unanswerable_question_abstains_like_an_answer(sample_app):
     assert sample_app.session_state["turns"][0].answer.abstained
     assert f'<div class="nd-answer">{NOT_COVERED}</div>' in shown
     assert "Closest sources" in shown and '<div class="nd-source-head"' in shown
-    assert "No passage found mentions “Neptune”" in shown  # the reason, in words
+    assert "No article found mentions “Neptune”" in shown  # the reason, in words
 
 
 def test_new_conversation_clears_the_chat(sample_app):

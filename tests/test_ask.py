@@ -48,7 +48,7 @@ def test_question_about_a_covered_story_but_an_absent_detail_abstains(desk):
         assert answer.passages
     assert desk.ask("How deep is the Godstone sinkhole?").abstain_reason == \
         "No article that covers this question gives a figure for “deep”."
-    assert desk.ask("Who won the 2018 World Cup?").abstain_reason.startswith("No passage found mentions")
+    assert desk.ask("Who won the 2018 World Cup?").abstain_reason.startswith("No article found mentions")
     answer = desk.ask("How long had the Godstone sinkhole become by Tuesday lunchtime?")
     assert not answer.abstained and "20 metres" in answer.text
     assert_citations_resolve(answer)

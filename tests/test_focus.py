@@ -24,6 +24,7 @@ FOCUS_BONUS = ExtractiveSettings().focus_bonus
     ("How large a fine did the EU impose on Apple?", "fine", False),
     ("How much did the charter flight cost?", "cost", False),
     ("How long is the pool at the training centre?", "long", True),
+    ("How many animals were flown out of Kabul?", "animals", True),  # a category counted stays a focus
 ])
 def test_focus_is_the_word_that_says_what_is_asked(question, word, with_figure):
     focus = asked_focus(question)
@@ -46,6 +47,9 @@ def test_focus_is_the_word_that_says_what_is_asked(question, word, with_figure):
     "Why did Microsoft drop Twitter?",
     "When did Musk leave OpenAI?",
     "What two words did Musk tweet?",
+    "Supermarkets in France are struggling to stock which condiment?",  # "mustard": the instance, not the category
+    "Which UK supermarket launched its Christmas advert first?",
+    "Which small woodland creature could ruin the tree-planting plan?",
 ])
 def test_no_focus_when_the_question_only_names_its_kind_of_answer(question):
     assert asked_focus(question) is None

@@ -216,12 +216,12 @@ DEEP = Focus("deep", ("depth", "deeper", "deepest"), with_figure=True)
 @pytest.mark.parametrize("evidence, reason", [
     (Evidence(0.5, 0.9, 0.5), ""),
     (Evidence(0.5, SETTINGS.min_coverage, 0.0), ""),  # the bound itself is enough
-    (Evidence(0.5, 0.9, 0.5, missing_names=("GitHub",)), "No passage found mentions “GitHub”."),
-    (Evidence(0.5, 0.9, 0.5, missing_names=("GitHub", "2018")), "No passage found mentions “GitHub” or “2018”."),
+    (Evidence(0.5, 0.9, 0.5, missing_names=("GitHub",)), "No article found mentions “GitHub”."),
+    (Evidence(0.5, 0.9, 0.5, missing_names=("GitHub", "2018")), "No article found mentions “GitHub” or “2018”."),
     (Evidence(0.5, 0.9, 0.5, missing_names=("Musk", "GitHub", "2018")),
-     "No passage found mentions “Musk”, “GitHub” or “2018”."),
+     "No article found mentions “Musk”, “GitHub” or “2018”."),
     (Evidence(0.5, 0.59, 0.5), "The closest passages match too little of the question."),
-    (Evidence(0.5, 0.1, 0.5, missing_names=("GitHub",)), "No passage found mentions “GitHub”."),  # names first
+    (Evidence(0.5, 0.1, 0.5, missing_names=("GitHub",)), "No article found mentions “GitHub”."),  # names first
     (Evidence(0.5, 0.9, 0.5, focus=DEEP, focus_coverage=0.3),
      "No article that covers this question gives a figure for “deep”."),
     (Evidence(0.5, 0.9, 0.5, focus=Focus("court"), focus_coverage=0.3),
@@ -265,6 +265,10 @@ TWITTER = hit("twitter#0", "Twitter began charging for its API.", title="Twitter
     ("Did the World Cup air on Twitter?", ("World", "Cup")),
     ("Did Twitter lose 1,172 users?", ("1,172",)),  # a number is read whole, not as its "172"
     ("Did Twitter charge 3.5 cents?", ("3.5",)),
+    # Who a finding is attributed to is not what is asked.
+    ("What did Twitter charge, according to Reuters?", ()),
+    ("What did Twitter charge according to a survey by Ofcom?", ()),
+    ("What did Twitter charge Reuters, according to its filing?", ("Reuters",)),
 ])
 def test_missing_names_are_names_and_numbers_no_passage_contains(question, missing):
     assert missing_names(question, [TWITTER]) == missing
@@ -321,7 +325,16 @@ def test_the_gate_abstains_when_a_name_is_missing(index):
     question = "How deep is the Reigate sinkhole?"
     evidence = weigh_evidence(question, [passage("sinkhole"), passage("update")], index, GATE)
     assert evidence.missing_names == ("Reigate",)
-    assert evidence.reason(SETTINGS) == "No passage found mentions “Reigate”."
+    assert evidence.reason(SETTINGS) == "No article found mentions “Reigate”."
+
+
+def test_a_name_counts_when_the_passages_article_has_it(index):
+    # "Tuesday" is in the sinkhole article, not in the retrieved passage of it.
+    moved = hit("sinkhole#0", "Residents were moved out.", "Sinkhole swallows Godstone road", date(2024, 1, 9))
+    question = "How deep was the sinkhole by Tuesday?"
+    assert missing_names(question, [moved]) == ("Tuesday",)
+    assert missing_names(question, [moved], index) == ()
+    assert missing_names("How deep was the sinkhole by Friday?", [moved], index) == ("Friday",)
 
 
 def test_the_gate_abstains_when_the_passages_cover_too_little(index):

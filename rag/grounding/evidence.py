@@ -1,6 +1,6 @@
 """Is this text backed by the passages? The evidence gate: whether retrieved passages can answer a question.
 
-Before any backend runs, the question's names and figures must appear in the passages, its terms must be
+Before any backend runs, the question's names and figures must appear in the retrieved articles, its terms must be
 covered, and what it asks about (its focus) must be named by an article that covers it. Otherwise
 Newsdesk abstains and says why (``Evidence.reason``).
 """
@@ -32,7 +32,7 @@ class Evidence:
     best_similarity: float
     coverage: float
     answer_support: float
-    missing_names: tuple[str, ...] = ()  # names and numbers of the question found in no passage
+    missing_names: tuple[str, ...] = ()  # names and numbers of the question found in no retrieved article
     focus: Focus | None = None  # what the question asks about ("deep" in "How deep is the sinkhole?")
     focus_coverage: float = 1.0  # the best coverage of the question by one retrieved article naming the focus
 
@@ -44,7 +44,7 @@ class Evidence:
     def reason(self, settings: AnswerSettings) -> str:
         """Why the evidence is not enough, for the reader; empty when it is."""
         if self.missing_names:
-            return f"No passage found mentions {_join(self.missing_names)}."
+            return f"No article found mentions {_join(self.missing_names)}."
         if self.coverage < settings.min_coverage:
             return "The closest passages match too little of the question."
         if self.focus and self.focus_coverage < settings.min_coverage:
@@ -75,25 +75,36 @@ def weigh_evidence(question: str, hits: Sequence[Hit], index: Index, scorer: Sup
              if all(kind.search(s.text) for kind in kinds)]
     focus = (asked_focus(asked) if asked else None) or asked_focus(last_question(question))
     return Evidence(max(h.dense_score for h in hits), scorer.coverage(question, list(hits)),
-                    max(typed, default=0.0), missing_names(question, hits),
+                    max(typed, default=0.0), missing_names(question, hits, index),
                     focus, focus_coverage(question, focus, hits, index, scorer) if focus else 1.0)
 
 
 _SENTENCE_START = re.compile(r"^\W*|(?<=[.?!:;]) +")
+# Who reports a finding is not what is asked: "the most liveable city, according to The Economist", "a survey by
+# Ofcom". The clause runs to the next comma, semicolon or question mark.
+_ATTRIBUTION = re.compile(r"\baccording to\b[^,;?]*|\b(?:report|survey|analysis|study|poll|research|ranking|"
+                          r"rankings|figures|data)\b[^,;?]{0,40}?\bby\b[^,;?]*", re.I)
 
 
-def missing_names(question: str, hits: Sequence[Hit]) -> tuple[str, ...]:
-    """The names and numbers of ``question`` that no passage (text, title or date) contains.
+def missing_names(question: str, hits: Sequence[Hit], index: Index | None = None) -> tuple[str, ...]:
+    """The names and numbers of ``question`` that no retrieved article (text, title or date) contains, leaving
+    out the source a finding is attributed to ("according to The Economist").
 
-    A question about "GitHub" or "the 2018 World Cup" cannot be answered from passages that never
-    mention them, however close the rest of the question is.
+    A question about "GitHub" or "the 2018 World Cup" cannot be answered from articles that never mention
+    them, however close the rest of the question is. With ``index``, the whole text of the passages'
+    articles counts ("Mo Farah" in the article, "Farah" in the passage); without it, the passages only.
     """
     starts = {m.end() for m in _SENTENCE_START.finditer(question)}
-    found = set(re.findall(r"\w+", " ".join(
-        f"{h.title} {h.published.isoformat() if h.published else ''} {h.text}" for h in hits).lower()))
+    attributed = [m.span() for m in _ATTRIBUTION.finditer(question)]
+    if index is not None:
+        articles = (index.articles[index.article_row[a]] for a in dict.fromkeys(h.article_id for h in hits))
+        texts = [f"{a.title} {a.published.isoformat() if a.published else ''} {a.text}" for a in articles]
+    else:
+        texts = [f"{h.title} {h.published.isoformat() if h.published else ''} {h.text}" for h in hits]
+    found = set(re.findall(r"\w+", " ".join(texts).lower()))
     missing = []
     for match in NAME_OR_NUMBER.finditer(question):
-        if match.start() in starts:
+        if match.start() in starts or any(start <= match.start() < end for start, end in attributed):
             continue
         name = re.sub(r"[’']s$", "", match.group(0))
         parts = re.findall(r"\w+", name.lower())

@@ -42,6 +42,20 @@ _ANSWER_TYPE_NOUNS = frozenset(
     "reason reasons cause causes result results effect effects impact latest news update updates status "
     "role roles job jobs title titles position positions word words phrase phrases term terms message messages "
     "quote quotes".split())
+# "Which CONDIMENT ...", "which SUPERMARKET ...": the answer is one of a category, and an article names the
+# instance ("mustard", "Tesco") far more often than the category. Unlike "which COURT" or "which SCHOOL",
+# whose instances carry the word in their names ("Castlebar Circuit Court"), these are no focus after
+# which/what. (After "how many" they stay one: "how many ANIMALS" must be counted in a sentence naming them.)
+_CATEGORY_NOUNS = frozenset(
+    "animal animals creature creatures species breed plant plants product products item items food foods "
+    "drink drinks beverage beverages condiment condiments dish dishes snack snacks ingredient ingredients "
+    "show shows series film films movie movies book books novel novels text texts song songs album albums "
+    "game games sport sports skill skills condition conditions disease diseases illness illnesses virus "
+    "viruses variant variants drug drugs vaccine vaccines app apps platform platforms service services "
+    "device devices vehicle vehicles star stars celebrity celebrities musician musicians singer singers "
+    "actor actors actress athlete athletes player players protagonist character characters landmark landmarks "
+    "retailer retailers supermarket supermarkets chain chains airline airlines automaker automakers carmaker "
+    "carmakers manufacturer manufacturers network networks".split())
 # "How deep ...": the dimension asked for, and the other words an article would use for it.
 _DIMENSIONS = {
     "deep": ("depth", "deeper", "deepest"),
@@ -135,7 +149,8 @@ def _what_focus(words: list[str], written: list[str], i: int) -> Focus | None:
         return _noun_phrase_focus(words, written, i + 1)
     if words[i] in _AUXILIARIES:  # "What does Twitter charge ...": the object is the answer
         return None
-    return _noun_phrase_focus(words, written, i)
+    focus = _noun_phrase_focus(words, written, i)
+    return None if focus is not None and focus.word in _CATEGORY_NOUNS else focus
 
 
 def _noun_phrase_focus(words: list[str], written: list[str], i: int) -> Focus | None:
