@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import ROOT, SAMPLE
+from conftest import ROOT, SAMPLE, SEED_ID
 
 RAG = [sys.executable, "-c", "import sys; from rag.cli import main; sys.argv[0] = 'rag'; main()"]
 SEED_QUESTION = "Why did Microsoft drop Twitter?"
@@ -64,7 +64,8 @@ def offline(args: list[str], cache) -> subprocess.CompletedProcess:
     """``args`` run with no network (a network namespace of its own where ``unshare -n`` works) and
     ``RAG_CACHE_DIR=cache``."""
     env = {**os.environ, "RAG_CACHE_DIR": str(cache), "HF_HUB_OFFLINE": "1"}
-    isolated = ["unshare", "-n"] if subprocess.run(["unshare", "-n", "true"], capture_output=True).returncode == 0 else []
+    unshare = subprocess.run(["unshare", "-n", "true"], capture_output=True).returncode == 0
+    isolated = ["unshare", "-n"] if unshare else []
     return subprocess.run([*isolated, *args], capture_output=True, text=True, cwd=ROOT, timeout=600, env=env)
 
 
@@ -77,7 +78,7 @@ def int8_index_dir(offline_int8_export, tmp_path_factory) -> Path:
     from rag.ingest.build import build_index
 
     folder = tmp_path_factory.mktemp("int8-articles")
-    for name in ["000_f5fe240bd9425564.txt", "tech/microsoft-smart-campaigns-twitter.txt", "tech/twitter-api-pricing.md"]:
+    for name in [f"{SEED_ID}.txt", "tech/microsoft-smart-campaigns-twitter.txt", "tech/twitter-api-pricing.md"]:
         shutil.copy(SAMPLE / name, folder / Path(name).name)
     settings = IndexSettings()
     index_dir = tmp_path_factory.mktemp("int8") / "index"
@@ -137,13 +138,15 @@ def test_an_int8_index_refuses_a_fp32_desk_with_the_rebuild_command(int8_index_d
 
 def test_rag_ask_over_an_int8_index_answers_the_seed_question_without_importing_torch(int8_index_dir):
     code = ("import sys; from rag.cli import cli\n"
-            f"cli.main(['ask', {SEED_QUESTION!r}, '--index', {str(int8_index_dir)!r}, '--json'], standalone_mode=False)\n"
-            "print('TORCH', 'torch' in sys.modules, 'sentence_transformers' in sys.modules)")
+            f"cli.main(['ask', {SEED_QUESTION!r}, '--index', {str(int8_index_dir)!r}, '--json'],"
+            " standalone_mode=False)\n"
+            "print('TORCH', 'torch' in sys.modules, 'sentence_transformers' in sys.modules,"
+            " 'ONNX RUNTIME', 'onnxruntime' in sys.modules)")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=300)
     assert result.returncode == 0, result.stderr
     answer = json.loads(result.stdout[:result.stdout.rindex("TORCH")])
     assert "Twitter" in answer["answer"] and not answer["abstained"]
-    assert "TORCH False False" in result.stdout
+    assert "TORCH False False ONNX RUNTIME True" in result.stdout
 
 
 def test_the_index_records_its_precision_and_refuses_a_desk_asking_another(sample_index_dir):

@@ -57,7 +57,7 @@ def resolve_model(name: str | None = None) -> tuple[str, Path]:
 
 
 def resolve_precision(name: str | None = None) -> str:
-    """``fp32``, ``bf16`` or ``int8`` for a precision name; ``auto`` (or None) is bf16 where the CPU has it natively."""
+    """``fp32``, ``bf16`` or ``int8`` for a precision name; ``auto`` (or None): bf16 where the CPU has it natively."""
     name = name or "auto"
     if name == "auto":
         return "bf16" if _native_bf16() else "fp32"

@@ -108,9 +108,8 @@ def _read_pipeline(folder: Path) -> dict:
         pooling_path = next(m["path"] for m in modules if m["type"].endswith(".Pooling"))
         pooling = json.loads((folder / pooling_path / "config.json").read_text())
         config = json.loads((folder / "config.json").read_text())
-        st_config_file = folder / "sentence_bert_config.json"
-        st_config = json.loads(st_config_file.read_text()) if st_config_file.exists() else {}
-        special = json.loads((folder / "special_tokens_map.json").read_text())
+        st_config, special = (json.loads((folder / name).read_text()) if (folder / name).exists() else {}
+                              for name in ("sentence_bert_config.json", "special_tokens_map.json"))
     except (OSError, ValueError, StopIteration, KeyError) as err:
         raise InputError(f"embedding model {folder}: the int8 variant needs a sentence-transformers folder with "
                          f"modules.json, a Pooling module and tokenizer files ({err})") from None
@@ -133,7 +132,7 @@ def exported_model(name: str, folder: Path) -> Path:
     target = model_cache_dir() / f"{label}-{_content_hash(folder)[:16]}"
     if (target / MODEL_FILE).is_file():
         return target / MODEL_FILE
-    _log.warning("exporting embedding model %s to int8 ONNX in %s (once; needs torch, about a minute)",
+    _log.warning("exporting embedding model %s to int8 ONNX in %s (once per model; imports torch, ~15 s)",
                  label, target)
     target.parent.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix=f".{label}.", suffix=".part", dir=target.parent))
@@ -180,14 +179,13 @@ def _export_int8(folder: Path, out: Path) -> None:
     example = {k: torch.ones((2, 16), dtype=torch.int64) for k in _INPUTS}
     # A padded row, so tracing follows the masked-attention path (an all-ones mask may be skipped).
     example["attention_mask"][1, 10:] = 0
-    axes = {k: {0: "batch", 1: "tokens"} for k in _INPUTS}
+    axes = {k: {0: "batch", 1: "tokens"} for k in (*_INPUTS, "token_vectors")}
     plain = out / "model.onnx"
     # The tracer warns about each Python branch it freezes into the graph; the example above picks them.
     with torch.no_grad(), warnings.catch_warnings():
         warnings.simplefilter("ignore")
         torch.onnx.export(TokenVectors(), (example,), str(plain), input_names=list(_INPUTS),
-                          output_names=["token_vectors"], dynamic_axes={**axes, "token_vectors": {0: "batch", 1: "tokens"}},
-                          opset_version=17, dynamo=False)
+                          output_names=["token_vectors"], dynamic_axes=axes, opset_version=17, dynamo=False)
     # ONNX Runtime's transformer optimizer (fused attention) was left out: no faster here, same cosine
     # (benchmarks/README.md), and its fused ops need a workaround to quantise.
     quiet = logging.root.manager.disable
