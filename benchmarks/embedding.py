@@ -1,9 +1,10 @@
 """Embedding variants side by side on the same chunks: wall and CPU time as ratios to today's fp32, cosine to fp32.
 
 Variants: fp32 in batches of 32 in corpus order (the embedder before issue 12), fp32 and bf16 autocast in
-length-sorted batches of 16 and 32. Each variant runs ``--rounds`` times, interleaved, and its best round counts,
-so a busy machine slows all of them alike. Also prints how many embedded texts exceed the model's 256 word
-pieces (and are truncated).
+length-sorted batches of 16 and 32, and the int8 ONNX Runtime variant (``rag/index/embed_onnx.py``, exported
+before the clock if it is not cached yet) in length-sorted batches of 16 and 32. Each variant runs
+``--rounds`` times, interleaved, and its best round counts, so a busy machine slows all of them alike.
+Also prints how many embedded texts exceed the model's 256 word pieces (and are truncated).
 
     .venv/bin/python benchmarks/embedding.py                                   # the sample articles
     .venv/bin/python benchmarks/embedding.py ../shared/devsets/realtimeqa_dev/articles.jsonl --rounds 0
@@ -27,7 +28,7 @@ def chunk_texts(paths: list[str]) -> list[str]:
     from rag.ingest.dedup import find_duplicates
 
     settings = IndexSettings()
-    articles, _ = _load_articles(paths, None)
+    articles, _ = _load_articles(paths, settings, None)
     kept, _ = find_duplicates(articles, settings.dedup)
     return [embedding_text(a, c) for a in kept for c in chunk_article(a, settings.chunk)]
 
@@ -69,24 +70,30 @@ def main() -> None:
         return
     variants = {"fp32 b32 unsorted": (32, False, False), "fp32 b16 sorted": (16, True, False),
                 "fp32 b32 sorted": (32, True, False), "bf16 b16 sorted": (16, True, True),
-                "bf16 b32 sorted": (32, True, True)}
-    encode(model, texts[:32], 32, False, True)  # warm both code paths
+                "bf16 b32 sorted": (32, True, True), "int8 onnx b16 sorted": (16, True, None),
+                "int8 onnx b32 sorted": (32, True, None)}
+    from rag.index.embed_onnx import OnnxEmbedder
+
+    int8 = {batch: OnnxEmbedder(batch_size=batch) for batch in (16, 32)}
+    encode(model, texts[:32], 32, False, True)  # warm every code path (and export the int8 model if needed)
     encode(model, texts[:32], 32, False, False)
+    for embedder in int8.values():
+        embedder.embed(texts[:32])
     best: dict[str, tuple[float, float]] = {}
     vectors: dict[str, np.ndarray] = {}
     for _ in range(args.rounds):
         for name, (batch, sort, bf16) in variants.items():
             wall, cpu = time.perf_counter(), time.process_time()
-            vectors[name] = encode(model, texts, batch, sort, bf16)
+            vectors[name] = int8[batch].embed(texts) if bf16 is None else encode(model, texts, batch, sort, bf16)
             wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
             best[name] = min(best.get(name, (wall, cpu)), (wall, cpu))
     base_wall, base_cpu = best["fp32 b32 unsorted"]
     reference = vectors["fp32 b32 unsorted"]
-    print(f"{'variant':20} {'wall s':>7} {'cpu s':>7} {'wall x':>7} {'cpu x':>7} {'chunks/s':>9} "
+    print(f"{'variant':21} {'wall s':>7} {'cpu s':>7} {'wall x':>7} {'cpu x':>7} {'chunks/s':>9} "
           f"{'cos mean':>9} {'cos min':>8}")
     for name, (wall, cpu) in best.items():
         cos = (vectors[name] * reference).sum(axis=1)
-        print(f"{name:20} {wall:7.1f} {cpu:7.1f} {wall / base_wall:7.2f} {cpu / base_cpu:7.2f} "
+        print(f"{name:21} {wall:7.1f} {cpu:7.1f} {wall / base_wall:7.2f} {cpu / base_cpu:7.2f} "
               f"{len(texts) / wall:9.1f} {cos.mean():9.5f} {cos.min():8.5f}")
     print(f"uptime: {subprocess.run(['uptime'], capture_output=True, text=True).stdout.strip()}")
 

@@ -17,6 +17,13 @@ def default_index_dir() -> Path:
     return Path(os.environ.get("RAG_INDEX_DIR") or DEFAULT_INDEX_DIR)
 
 
+def model_cache_dir() -> Path:
+    """Where models made on this machine live (the joined GGUF, int8 exports): ``$RAG_CACHE_DIR/models``,
+    else ``~/.cache/newsdesk/models``."""
+    root = os.environ.get("RAG_CACHE_DIR") or Path.home() / ".cache" / "newsdesk"
+    return Path(root).expanduser() / "models"
+
+
 @dataclass(frozen=True)
 class ChunkSettings:
     max_tokens: int = 220  # all-MiniLM-L6-v2 reads 256 word pieces; leave room for the title line
@@ -30,6 +37,7 @@ class EmbedSettings:
     # "auto": bf16 autocast where the CPU computes bfloat16 natively, else fp32. On this Xeon (avx512_bf16)
     # bf16 took 0.56-0.61x the CPU time of fp32 on the sample chunks, 0.73x on a whole 300-article build,
     # vectors at cosine 0.99998; sample eval unchanged (benchmarks/embedding.py, benchmarks/speed.py).
+    # "int8" (ONNX Runtime, int8 weights) is chosen by name only: its vectors differ more (cosine ~0.994).
     precision: str = "auto"
     # Batches are length-sorted. fp32 at 16 measured no faster than at 32 once sorted, bf16 slower.
     batch_size: int = 32

