@@ -24,7 +24,7 @@ from .index.stores import default_target
 
 PRECISION_OPTION = click.option(
     "--precision", type=click.Choice(["auto", "fp32", "bf16", "int8"]), default=None,
-    help="Embedding precision: auto (bf16 where the CPU computes it natively, else fp32), fp32, bf16, or int8 "
+    help="Embedding precision: auto (= int8), fp32, bf16 (where the CPU computes it natively), or int8 "
          "(ONNX Runtime, int8 weights: no torch when asking; exported from the model once, cached).",
 )
 

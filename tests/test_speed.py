@@ -136,17 +136,22 @@ def test_an_int8_index_refuses_a_fp32_desk_with_the_rebuild_command(int8_index_d
     assert f"rebuild it with: rag index build <articles> --index {int8_index_dir} --precision fp32" in result.stderr
 
 
-def test_rag_ask_over_an_int8_index_answers_the_seed_question_without_importing_torch(int8_index_dir):
+@pytest.mark.parametrize("question, expected, spacy", [
+    (SEED_QUESTION, "Twitter", False),
+    # An amount question is read by spaCy, whose engine would import torch: it is kept from doing so.
+    ("How much does the Basic tier of Twitter's API cost a month?", "$100", True),
+])
+def test_rag_ask_over_an_int8_index_answers_without_importing_torch(int8_index_dir, question, expected, spacy):
     code = ("import sys; from rag.cli import cli\n"
-            f"cli.main(['ask', {SEED_QUESTION!r}, '--index', {str(int8_index_dir)!r}, '--json'],"
+            f"cli.main(['ask', {question!r}, '--index', {str(int8_index_dir)!r}, '--json'],"
             " standalone_mode=False)\n"
             "print('TORCH', 'torch' in sys.modules, 'sentence_transformers' in sys.modules,"
-            " 'ONNX RUNTIME', 'onnxruntime' in sys.modules)")
+            " 'ONNX RUNTIME', 'onnxruntime' in sys.modules, 'SPACY', 'spacy' in sys.modules)")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=300)
     assert result.returncode == 0, result.stderr
     answer = json.loads(result.stdout[:result.stdout.rindex("TORCH")])
-    assert "Twitter" in answer["answer"] and not answer["abstained"]
-    assert "TORCH False False ONNX RUNTIME True" in result.stdout
+    assert expected in answer["answer"] and not answer["abstained"]
+    assert f"TORCH False False ONNX RUNTIME True SPACY {spacy}" in result.stdout
 
 
 def test_the_index_records_its_precision_and_refuses_a_desk_asking_another(sample_index_dir):
