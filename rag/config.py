@@ -140,11 +140,6 @@ class RetrieveSettings:
     max_per_article: int = 2
     mmr_lambda: float = 0.75
     recency_weight: float = 0.3  # share of the fused score a time phrase may move
-    # A question naming no time and no year is about the news of its as-of date: this share of the fused score
-    # goes to how recent the article is, halving every ``news_half_life_days``. A year's half-life keeps a week-old
-    # story level with today's and sinks one from years before ("the most liveable city" of 2018, not 2022).
-    news_recency_weight: float = 0.0
-    news_half_life_days: int = 365
     # Added to the fused score (best = 1) of a passage naming the question's year/quarter/edition/qualifier,
     # taken from one naming another; and, times the share of the question's names it holds, for those names.
     # realtimeqa_dev (benchmarks/retrieval_sweep.py): hits@5/@10 0.606/0.670 with neither, 0.596/0.651 with

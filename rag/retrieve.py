@@ -79,13 +79,10 @@ def retrieve(
     dense = vectors @ query_vector
     score = np.array([fused[r] for r in rows])
     score = score / score.max()
-    asked = constraints(query)
     if intent:
         fit = np.array([intent.score(index.article_of(r).published, as_of) for r in rows])
         score = (1 - settings.recency_weight) * score + settings.recency_weight * fit
-    elif as_of and settings.news_recency_weight and not asked.years:
-        fit = np.array([_freshness(index.article_of(r).published, as_of, settings) for r in rows])
-        score = (1 - settings.news_recency_weight) * score + settings.news_recency_weight * fit
+    asked = constraints(query)
     if asked or asked.entities:
         score = score + np.array([_agreement(index, int(r), asked, settings) for r in rows])
     chosen = sorted(_diversify(index, rows, score, vectors, k, settings), key=lambda i: -score[i])
@@ -104,13 +101,6 @@ def _agreement(index: Index, row: int, asked: Constraints, settings: RetrieveSet
         named = sum(1 for e in asked.entities if e.lower() in lowered)
         boost += settings.entity_boost * named / len(asked.entities)
     return boost
-
-
-def _freshness(published: date | None, as_of: date, settings: RetrieveSettings) -> float:
-    """1 for an article of the as-of date (or later), halving every ``news_half_life_days`` before it; 0.5 undated."""
-    if published is None:
-        return 0.5
-    return 0.5 ** (max(0, (as_of - published).days) / settings.news_half_life_days)
 
 
 def newest_date(index: Index) -> date | None:
