@@ -103,6 +103,17 @@ def test_spacy_model_loads_with_no_network():
     assert "('Simona Halep', 'PERSON')" in done.stdout
 
 
+def test_the_short_answer_is_a_name_as_written_without_its_possessive():
+    from rag.answer.short import short_answer
+
+    where = read_question("What country announced a crackdown on rainbow-colored toys?")
+    sentence = "Saudi Arabia's Ministry of Commerce said it would seize rainbow-colored toys in Riyadh."
+    assert short_answer(where, sentence) == "Saudi Arabia"
+    who = read_question("Who won the 2019 women's singles title at Wimbledon?")
+    assert short_answer(who, "Simona Halep won the 2019 women's singles title at Wimbledon.") == "Simona Halep"
+    assert short_answer(who, "The 2019 women's singles title at Wimbledon was decided on Saturday.") is None
+
+
 def test_the_answer_prompt_states_the_constraints():
     from rag.answer.prompts import ANSWER_SYSTEM, answer_messages
 

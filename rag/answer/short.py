@@ -33,6 +33,7 @@ _MONEY = re.compile(r"[$£€]\d[\d,.]*(?:\s?(?:bn|m|k|billion|million|trillion|
 # run would do and the wrong one is worse than none ("Elon Musk's" for "in which city").
 _PATTERNS = {"person": PROPER_NAME, "date": _DATE, "amount": _MONEY, "number": FIGURE}
 _NEGATION = re.compile(r"\b(?:not|no|never|n't|neither|nor|denied|denies|refused|rejected|declined)\b|n't\b", re.I)
+_POSSESSIVE_END = re.compile(r"(?<=\w)[’']s?$")
 _lock = threading.Lock()
 
 
@@ -79,7 +80,8 @@ def short_answer(reading: QuestionReading, sentence: str) -> str | None:
         wanted = {t for w in reading.focus.words for t in terms(w)}
         candidates.sort(key=lambda c: not wanted & set(terms(c)))
     for candidate in candidates:
-        candidate = candidate.strip(" ,.;:\"'“”‘’()")
+        # "Saudi Arabia's ministry": the answer is the owner, not its possessive form.
+        candidate = _POSSESSIVE_END.sub("", candidate.strip(" ,.;:\"'“”‘’()")).strip(" ,.;:\"'“”‘’()")
         words = set(words_and_numbers(candidate))
         if words and not words <= asked:
             return candidate
