@@ -1,14 +1,14 @@
 """Newsdesk against a LangChain pipeline on the same derived corpus and model, side by side in one run.
 
-Build: Newsdesk's ``build_index`` in its default embedding precision (``auto``), in fp32 and in int8 (ONNX
-Runtime; the export is made before the clock if it is not cached), and LangChain
+Build: Newsdesk's ``build_index`` in its default embedding precision (``auto``: int8 on ONNX Runtime; the export
+is made before the clock if it is not cached), in bf16 and in fp32 (torch), and LangChain
 (RecursiveCharacterTextSplitter at 900 characters, 100 overlap, HuggingFaceEmbeddings on the same local
 all-MiniLM-L6-v2 folder, FAISS), each in a fresh process with the model loaded before the clock starts. For
 each: CPU-seconds per article, chunks/s, the share of the raw encode limit (a bare fp32 ``model.encode`` of
 a sample of that pipeline's own chunks, in the same process) and peak RSS.
 
-Answers (sample index): a cold ``rag ask`` (a fresh process, no server) on the ``auto`` index and on an int8
-one (no torch imported), warm ``Newsdesk.ask`` in one process, and ``rag ask`` through ``rag serve``, plus
+Answers (sample index): a cold ``rag ask`` (a fresh process, no server) on the ``auto`` (int8) index, where no
+torch is imported, and on a bf16 one, warm ``Newsdesk.ask`` in one process, and ``rag ask`` through ``rag serve``, plus
 ``rag --help`` and ``rag index stats``.
 
 LangChain is installed by this script into a throwaway virtualenv (``--lc-venv``, default /tmp/lc-venv,
@@ -177,7 +177,7 @@ def main() -> None:
         print(f"corpus: {args.articles} derived articles ({folder}); {os.cpu_count()} CPUs")
         print(f"before: {uptime()}", flush=True)
         rows = {}
-        for name, precision in (("Newsdesk (auto)", "auto"), ("Newsdesk fp32", "fp32"), ("Newsdesk int8", "int8")):
+        for name, precision in (("Newsdesk (auto)", "auto"), ("Newsdesk bf16", "bf16"), ("Newsdesk fp32", "fp32")):
             rows[name] = in_child(newsdesk_build, str(folder), str(workdir / f"index-{precision}"), precision)
             print(f"  {name}: {rows[name]['precision']} done", flush=True)
         rows["LangChain"] = langchain_build(args.lc_venv, folder, workdir / "langchain-faiss")
@@ -186,12 +186,12 @@ def main() -> None:
 
         sample_index = str(workdir / "sample-index")
         in_child(newsdesk_build, str(corpus.SAMPLE_DIR), sample_index, "auto")
-        sample_int8 = str(workdir / "sample-index-int8")
-        in_child(newsdesk_build, str(corpus.SAMPLE_DIR), sample_int8, "int8")
+        sample_bf16 = str(workdir / "sample-index-bf16")
+        in_child(newsdesk_build, str(corpus.SAMPLE_DIR), sample_bf16, "bf16")
         help_s, _ = timed([*RAG, "--help"])
         stats_s, _ = timed([*RAG, "index", "stats", "--index", sample_index])
         cold_s, cold_cpu = timed([*RAG, "ask", QUESTIONS[0], "--index", sample_index])
-        cold_int8_s, cold_int8_cpu = timed([*RAG, "ask", QUESTIONS[0], "--index", sample_int8])
+        cold_bf16_s, cold_bf16_cpu = timed([*RAG, "ask", QUESTIONS[0], "--index", sample_bf16])
         warm = in_child(warm_answers, sample_index)
         server = subprocess.Popen([*RAG, "serve", "--index", sample_index, "--port", "0"], cwd=ROOT,
                                   stdout=subprocess.PIPE, text=True)
@@ -205,7 +205,7 @@ def main() -> None:
         print(f"  rag --help                      {help_s:6.2f} s")
         print(f"  rag index stats                 {stats_s:6.2f} s")
         print(f"  rag ask, cold, no server        {cold_s:6.2f} s wall, {cold_cpu:.1f} CPU-s")
-        print(f"  rag ask, cold, int8 index       {cold_int8_s:6.2f} s wall, {cold_int8_cpu:.1f} CPU-s")
+        print(f"  rag ask, cold, bf16 index       {cold_bf16_s:6.2f} s wall, {cold_bf16_cpu:.1f} CPU-s")
         print(f"  Newsdesk.ask warm, in process   {warm['p50']:6.2f} s p50 (max {warm['max']:.2f})")
         print(f"  rag ask through rag serve       {statistics.median(w for w, _ in served):6.2f} s p50 wall "
               f"(max {max(w for w, _ in served):.2f}), {statistics.median(c for _, c in served):.2f} CPU-s p50")

@@ -335,6 +335,9 @@ def test_a_name_counts_when_the_passages_article_has_it(index):
     assert missing_names(question, [moved]) == ("Tuesday",)
     assert missing_names(question, [moved], index) == ()
     assert missing_names("How deep was the sinkhole by Friday?", [moved], index) == ("Friday",)
+    # One article must hold them all: "Kent" in the shaft article and "Tuesday" in the sinkhole one do not.
+    shaft = hit("shaft#0", "Miners found a shaft.", "Mine shaft found", date(2024, 1, 10))
+    assert missing_names("Did the Kent shaft open on Tuesday?", [moved, shaft], index) == ("Kent", "Tuesday")
 
 
 def test_the_gate_abstains_when_the_passages_cover_too_little(index):

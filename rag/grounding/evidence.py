@@ -87,30 +87,30 @@ _ATTRIBUTION = re.compile(r"\baccording to\b[^,;?]*|\b(?:report|survey|analysis|
 
 
 def missing_names(question: str, hits: Sequence[Hit], index: Index | None = None) -> tuple[str, ...]:
-    """The names and numbers of ``question`` that no retrieved article (text, title or date) contains, leaving
-    out the source a finding is attributed to ("according to The Economist").
+    """The names and numbers of ``question`` that the passages (text, title or date) do not contain, leaving out
+    the source a finding is attributed to ("according to The Economist"); none when, with ``index``, one
+    retrieved article contains them all in its whole text ("Mo Farah" in the article, "Farah" in the passage).
 
     A question about "GitHub" or "the 2018 World Cup" cannot be answered from articles that never mention
-    them, however close the rest of the question is. With ``index``, the whole text of the passages'
-    articles counts ("Mo Farah" in the article, "Farah" in the passage); without it, the passages only.
+    them, however close the rest of the question is. One article must hold them all: "Grocer" in one and
+    "2022" in another do not answer "Which retailer was named Grocer of the Year in 2022?".
     """
     starts = {m.end() for m in _SENTENCE_START.finditer(question)}
     attributed = [m.span() for m in _ATTRIBUTION.finditer(question)]
-    if index is not None:
-        articles = (index.articles[index.article_row[a]] for a in dict.fromkeys(h.article_id for h in hits))
-        texts = [f"{a.title} {a.published.isoformat() if a.published else ''} {a.text}" for a in articles]
-    else:
-        texts = [f"{h.title} {h.published.isoformat() if h.published else ''} {h.text}" for h in hits]
-    found = set(re.findall(r"\w+", " ".join(texts).lower()))
-    missing = []
-    for match in NAME_OR_NUMBER.finditer(question):
-        if match.start() in starts or any(start <= match.start() < end for start, end in attributed):
-            continue
-        name = re.sub(r"[’']s$", "", match.group(0))
-        parts = re.findall(r"\w+", name.lower())
-        if parts and not all(p in found for p in parts):
-            missing.append(name)
-    return tuple(missing)
+    names = [re.sub(r"[’']s$", "", m.group(0)) for m in NAME_OR_NUMBER.finditer(question)
+             if m.start() not in starts and not any(start <= m.start() < end for start, end in attributed)]
+
+    def missing_from(texts: list[str]) -> tuple[str, ...]:
+        found = set(re.findall(r"\w+", " ".join(texts).lower()))
+        return tuple(n for n in names if (parts := re.findall(r"\w+", n.lower())) and not all(p in found for p in parts))
+
+    missing = missing_from([f"{h.title} {h.published.isoformat() if h.published else ''} {h.text}" for h in hits])
+    if missing and index is not None:
+        for article_id in dict.fromkeys(h.article_id for h in hits):
+            a = index.articles[index.article_row[article_id]]
+            if not missing_from([f"{a.title} {a.published.isoformat() if a.published else ''} {a.text}"]):
+                return ()
+    return missing
 
 
 def focus_coverage(question: str, focus: Focus, hits: Sequence[Hit], index: Index, scorer: SupportScorer) -> float:
