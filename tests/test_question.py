@@ -114,6 +114,16 @@ def test_the_short_answer_is_a_name_as_written_without_its_possessive():
     assert short_answer(who, "The 2019 women's singles title at Wimbledon was decided on Saturday.") is None
 
 
+def test_a_number_answer_is_a_count_or_share_not_a_year():
+    from rag.answer.short import short_answer
+
+    share = read_question("What percentage of babies were born out of wedlock last year?")
+    assert short_answer(share, "Most babies were born out of wedlock, a first since records began in 1845.") is None
+    assert "51.3%" in short_answer(share, "Of the 624,828 babies born last year, 51.3% had unmarried parents.")
+    age = read_question("How old was Pope Francis when part of one of his lungs was removed?")
+    assert short_answer(age, "As a 21-year-old in Argentina he had part of one lung removed.") == "21"
+
+
 def test_the_answer_prompt_states_the_constraints():
     from rag.answer.prompts import ANSWER_SYSTEM, answer_messages
 

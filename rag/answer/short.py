@@ -33,6 +33,9 @@ _MONEY = re.compile(r"[$£€]\d[\d,.]*(?:\s?(?:bn|m|k|billion|million|trillion|
 # run would do and the wrong one is worse than none ("Elon Musk's" for "in which city").
 _PATTERNS = {"person": PROPER_NAME, "date": _DATE, "amount": _MONEY, "number": FIGURE}
 _NEGATION = re.compile(r"\b(?:not|no|never|n't|neither|nor|denied|denies|refused|rejected|declined)\b|n't\b", re.I)
+_BARE_YEAR = re.compile(r"1\d{3}|20\d{2}")
+_ASKS_SHARE = re.compile(r"\b(?:percentage|percent|per cent|proportion)\b", re.I)
+_SHARE = re.compile(r"%|\bper ?cent\b|\bpercent\b", re.I)
 _POSSESSIVE_END = re.compile(r"(?<=\w)[’']s?$")
 _lock = threading.Lock()
 
@@ -73,12 +76,19 @@ def short_answer(reading: QuestionReading, sentence: str) -> str | None:
     if not labels:
         return None
     asked = set(words_and_numbers(reading.question))
-    candidates = [t for t, label, _ in entities(sentence) if label in labels]
+    found = entities(sentence)
+    candidates = [t for t, label, _ in found if label in labels]
     if reading.kind in _PATTERNS:
-        candidates += [m.group(0) for m in _PATTERNS[reading.kind].finditer(sentence)]
+        # A year inside what spaCy reads as a date ("since records began in 1845") is no count or amount; an age
+        # is a date to spaCy too ("a 21-year-old"), so only four-digit years are left out.
+        dates = [(start, start + len(t)) for t, label, start in found if label == "DATE" and reading.kind != "date"]
+        candidates += [m.group(0) for m in _PATTERNS[reading.kind].finditer(sentence)
+                       if not (_BARE_YEAR.fullmatch(m.group(0)) and any(a <= m.start() < b for a, b in dates))]
     if reading.focus:  # "In which COURT ...": "Castlebar Circuit Court" before any other name
         wanted = {t for w in reading.focus.words for t in terms(w)}
         candidates.sort(key=lambda c: not wanted & set(terms(c)))
+    if _ASKS_SHARE.search(reading.question):  # "What percentage ...": "51.3%" before "3,000 babies"
+        candidates.sort(key=lambda c: not _SHARE.search(c))
     for candidate in candidates:
         # "Saudi Arabia's ministry": the answer is the owner, not its possessive form.
         candidate = _POSSESSIVE_END.sub("", candidate.strip(" ,.;:\"'“”‘’()")).strip(" ,.;:\"'“”‘’()")
