@@ -19,7 +19,7 @@ import click
 from .config import MAX_K, ProgressSettings
 from .cli_options import INDEX_OPTION
 from .errors import InputError, NewsdeskError, NothingToIndexError
-from .index.stores import default_target
+from .index.targets import default_target
 
 
 PRECISION_OPTION = click.option(
@@ -230,8 +230,7 @@ def ask(question, index_dir, k, sources, since, until, as_of, backend, include_q
     Through `rag serve` when one is running for the index (no model to load), else in this process.
     """
     from .answer_format import answer_from_dict, answer_to_dict, answer_to_text
-    from .index.embed import resolve_precision
-    from .index.stores import is_milvus
+    from .index.targets import is_milvus
     from .serve import ask_server, running_server
 
     index_dir = index_dir or default_target()
@@ -239,7 +238,11 @@ def ask(question, index_dir, k, sources, since, until, as_of, backend, include_q
     answer = None
     # A server answers with its own settings: a folder index, default retrieval, the same precision.
     server = None if is_milvus(index_dir) or include_quarantined else running_server(index_dir)
-    if server and (precision is None or resolve_precision(precision) == server["precision"]):
+    if server and precision is not None:
+        from .index.embed import resolve_precision  # numpy: only when a precision is asked for
+
+        server = server if resolve_precision(precision) == server["precision"] else None
+    if server:
         data = ask_server(server["url"], question, **options)
         if data is not None:
             answer = answer_from_dict(data)
@@ -264,7 +267,7 @@ def serve(index_dir, host, port, precision) -> None:
     from dataclasses import replace
 
     from .config import ServeSettings
-    from .index.stores import is_milvus
+    from .index.targets import is_milvus
     from .serve import serve as run
 
     settings = ServeSettings()

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import click
 
-from .index.stores import as_target
+from .index.targets import as_target
 
 
 class _Store(click.ParamType):

@@ -38,7 +38,7 @@ def _run(questions_path: Path, index_dir: str | None, k: int, backend: str | Non
     from tqdm import tqdm
 
     from ..desk import Newsdesk
-    from ..index.stores import default_target
+    from ..index.targets import default_target
     from .dataset import load_questions
     from .report import format_run, write_report
     from .run import evaluate

@@ -12,12 +12,10 @@ pymilvus is imported only for a Milvus target.
 """
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path, PurePath
 
-from ..config import default_index_dir
 from .store import (
     Index,
     IndexContents,
@@ -27,22 +25,7 @@ from .store import (
     write_version,
 )
 
-Target = Path | str  # a folder, or a Milvus URI
-_MILVUS_PREFIXES = ("milvus://", "http://", "https://")
-
-
-def as_target(value: str | Path) -> Target:
-    """A store target from a command-line value or a setting: a Milvus URI stays a string, else a Path."""
-    return str(value) if str(value).startswith(_MILVUS_PREFIXES) else Path(value)
-
-
-def default_target() -> Target:
-    """``$RAG_STORE`` when set, else the index folder (``$RAG_INDEX_DIR`` or ./index)."""
-    return as_target(os.environ.get("RAG_STORE") or default_index_dir())
-
-
-def is_milvus(target: Target) -> bool:
-    return isinstance(target, str)
+from .targets import Target, as_target, default_target, is_milvus  # noqa: F401  (named here too)
 
 
 def resolved(target: Target) -> Target:
