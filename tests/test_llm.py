@@ -148,7 +148,7 @@ def test_openai_backend_streams_a_cited_answer_in_pieces(openai_backend, desk):
 
 def test_openai_backend_answers_through_newsdesk(sample_index_dir, server):
     desk = Newsdesk(sample_index_dir, answer_settings=AnswerSettings(llm=SHORT, openai=OpenAISettings(base_url=server)))
-    answer = desk.ask("What's the minimum a business pays Twitter per month for access to its data?", k=3,
+    answer = desk.ask("What's the minimum a business pays Twitter per month for access to its data?",
                       backend="openai")
     assert answer.backend == "openai" and not answer.abstained
     assert "$100" in answer.text

@@ -202,13 +202,29 @@ def local_ray():
     ray.shutdown()
 
 
-def test_a_ray_build_equals_the_local_build(local_ray, sample_index_dir, tmp_path):
+@pytest.mark.parametrize("precision", ["auto", "fp32"])
+def test_a_ray_build_equals_the_local_build(local_ray, sample_index_dir, tmp_path, precision):
+    from dataclasses import replace
+
+    from rag.config import IndexSettings
+    from rag.ingest.build import build_index
     from rag.ingest.distributed import build_with_ray
 
-    report = build_with_ray([SAMPLE], tmp_path / "index")
-    ray_built, local = open_store(tmp_path / "index"), open_store(sample_index_dir)
+    settings = replace(IndexSettings(), embed=replace(IndexSettings().embed, precision=precision))
+    if precision != "auto":  # the shared sample index is the default (auto) build
+        build_index([SAMPLE], tmp_path / "local", settings)
+    local = open_store(sample_index_dir if precision == "auto" else tmp_path / "local")
+    report = build_with_ray([SAMPLE], tmp_path / "index", settings)
+    ray_built = open_store(tmp_path / "index")
     assert report.chunks == len(local) and report.embedded == len(local)
+    assert ray_built.precision == local.precision
     assert ray_built.chunk_ids == local.chunk_ids and ray_built.embed_keys == local.embed_keys
     assert [ray_built.chunk_text(i) for i in range(len(local))] == [local.chunk_text(i) for i in range(len(local))]
     assert ray_built.duplicates == local.duplicates and ray_built.problems == local.problems
-    assert cosines(ray_built.all_vectors(), local.all_vectors()).min() > 0.999
+    cosine = cosines(ray_built.all_vectors(), local.all_vectors())
+    if local.precision == "int8":
+        # int8 quantises activations per batch, so a chunk's vector moves a little with its batch neighbours;
+        # Ray batches per worker call, a local build over the whole length-sorted corpus.
+        assert cosine.min() > 0.98 and cosine.mean() > 0.99
+    else:
+        assert cosine.min() > 0.999
