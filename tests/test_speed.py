@@ -25,6 +25,18 @@ def rag(*args, **kw):
     return subprocess.run([*RAG, *args], capture_output=True, text=True, cwd=ROOT, timeout=600, **kw)
 
 
+def rag_in_fresh_process(args: list[str], modules: tuple[str, ...]) -> tuple[str, dict[str, bool]]:
+    """``rag ARGS`` in a new interpreter: what it printed, and which of ``modules`` it imported."""
+    code = ("import sys; from rag.cli import cli\n"
+            f"try: cli.main({args!r}, standalone_mode=False)\n"
+            "except SystemExit: pass\n"
+            f"print('MODULES', *[m in sys.modules for m in {modules!r}])")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=300)
+    assert result.returncode == 0, result.stderr
+    out, _, flags = result.stdout.rpartition("MODULES")
+    return out, {m: flag == "True" for m, flag in zip(modules, flags.split())}
+
+
 def other_precision(precision: str) -> str:
     return "fp32" if precision == "bf16" else "bf16"
 
@@ -142,16 +154,11 @@ def test_an_int8_index_refuses_a_fp32_desk_with_the_rebuild_command(int8_index_d
     ("How much does the Basic tier of Twitter's API cost a month?", "$100", True),
 ])
 def test_rag_ask_over_an_int8_index_answers_without_importing_torch(int8_index_dir, question, expected, spacy):
-    code = ("import sys; from rag.cli import cli\n"
-            f"cli.main(['ask', {question!r}, '--index', {str(int8_index_dir)!r}, '--json'],"
-            " standalone_mode=False)\n"
-            "print('TORCH', 'torch' in sys.modules, 'sentence_transformers' in sys.modules,"
-            " 'ONNX RUNTIME', 'onnxruntime' in sys.modules, 'SPACY', 'spacy' in sys.modules)")
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=300)
-    assert result.returncode == 0, result.stderr
-    answer = json.loads(result.stdout[:result.stdout.rindex("TORCH")])
+    out, imported = rag_in_fresh_process(["ask", question, "--index", str(int8_index_dir), "--json"],
+                                         ("torch", "sentence_transformers", "onnxruntime", "spacy"))
+    answer = json.loads(out)
     assert expected in answer["answer"] and not answer["abstained"]
-    assert f"TORCH False False ONNX RUNTIME True SPACY {spacy}" in result.stdout
+    assert imported == {"torch": False, "sentence_transformers": False, "onnxruntime": True, "spacy": spacy}
 
 
 def test_the_index_records_its_precision_and_refuses_a_desk_asking_another(sample_index_dir):
@@ -227,12 +234,7 @@ def test_a_stale_serve_file_is_ignored(sample_index_dir, tmp_path):
 
 @pytest.mark.parametrize("args", [["--help"], ["index", "stats"]])
 def test_help_and_stats_do_not_import_torch(sample_index_dir, args):
-    code = ("import sys; from rag.cli import cli\n"
-            f"try: cli.main({[*args, '--index', str(sample_index_dir)] if args[0] == 'index' else args!r}, "
-            "standalone_mode=False)\n"
-            "except SystemExit: pass\n"
-            "print('TORCH', 'torch' in sys.modules, 'sentence_transformers' in sys.modules)")
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=120)
-    assert result.returncode == 0, result.stderr
-    assert "TORCH False False" in result.stdout
-    assert ("Usage" in result.stdout) if args == ["--help"] else ("chunks:" in result.stdout)
+    out, imported = rag_in_fresh_process([*args, "--index", str(sample_index_dir)] if args[0] == "index" else args,
+                                         ("torch", "sentence_transformers"))
+    assert imported == {"torch": False, "sentence_transformers": False}
+    assert ("Usage" in out) if args == ["--help"] else ("chunks:" in out)
