@@ -7,6 +7,7 @@ import shutil
 import sqlite3
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -66,6 +67,11 @@ def offline_int8_export(tmp_path_factory):
     The folder is then this module's ``RAG_CACHE_DIR``, so the other int8 tests reuse the export.
     """
     cache = tmp_path_factory.mktemp("cache")
+    # What a killed export leaves: a half-written folder, hours old. The next export removes it.
+    stale = cache / "models" / ".all-MiniLM-L6-v2.killed.part"
+    stale.mkdir(parents=True)
+    (stale / "model.onnx").write_bytes(b"half")
+    os.utime(stale, (time.time() - 7200, time.time() - 7200))
     export = offline(EMBED_INT8, cache)
     with pytest.MonkeyPatch.context() as env:
         env.setenv("RAG_CACHE_DIR", str(cache))
@@ -125,7 +131,7 @@ def test_the_int8_variant_exports_into_an_empty_cache_and_then_loads_offline_wit
     assert export.returncode == 0, export.stderr
     assert "exporting embedding model all-MiniLM-L6-v2 to int8 ONNX" in export.stderr
     assert "NORM 1.0" in export.stdout
-    (folder,) = (cache / "models").iterdir()  # one finished export, no half-written folder left
+    (folder,) = (cache / "models").iterdir()  # one finished export; no half-written folder, old or new, left
     assert folder.name.startswith("all-MiniLM-L6-v2-") and (folder / "model_int8.onnx").stat().st_size > 10_000_000
 
     again = offline(EMBED_INT8, cache)

@@ -18,6 +18,7 @@ import logging
 import os
 import shutil
 import tempfile
+import time
 import warnings
 from collections.abc import Callable, Sequence
 from functools import cached_property
@@ -30,6 +31,7 @@ from ..errors import InputError
 from .embed import resolve_model
 
 MODEL_FILE = "model_int8.onnx"
+_STALE_PART_SECONDS = 3600
 _INPUTS = ("input_ids", "attention_mask", "token_type_ids")
 _log = logging.getLogger(__name__)
 
@@ -135,6 +137,7 @@ def exported_model(name: str, folder: Path) -> Path:
     _log.warning("exporting embedding model %s to int8 ONNX in %s (once per model; imports torch, ~15 s)",
                  label, target)
     target.parent.mkdir(parents=True, exist_ok=True)
+    _remove_stale_parts(target.parent, label)
     work = Path(tempfile.mkdtemp(prefix=f".{label}.", suffix=".part", dir=target.parent))
     try:
         _export_int8(folder, work)
@@ -146,6 +149,16 @@ def exported_model(name: str, folder: Path) -> Path:
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return target / MODEL_FILE
+
+
+def _remove_stale_parts(cache: Path, label: str) -> None:
+    """Remove half-written exports that a killed process left: an export takes seconds, these are an hour old."""
+    for part in cache.glob(f".{label}.*.part"):
+        try:
+            if time.time() - part.stat().st_mtime > _STALE_PART_SECONDS:
+                shutil.rmtree(part, ignore_errors=True)
+        except OSError:  # another process removed or renamed it meanwhile
+            pass
 
 
 def _content_hash(folder: Path) -> str:
