@@ -1,7 +1,7 @@
 """Is this text backed by the passages? The evidence gate: whether retrieved passages can answer a question.
 
-Before any backend runs, the question's names and figures must appear in the retrieved articles, its terms must be
-covered, and what it asks about (its focus) must be named by an article that covers it. Otherwise
+Before any backend runs, the question's names and figures must appear in the passages or all in one of their
+articles, its terms must be covered, and what it asks about (its focus) must be named by an article that covers it. Otherwise
 Newsdesk abstains and says why (``Evidence.reason``).
 """
 from __future__ import annotations
@@ -32,7 +32,7 @@ class Evidence:
     best_similarity: float
     coverage: float
     answer_support: float
-    missing_names: tuple[str, ...] = ()  # names and numbers of the question found in no retrieved article
+    missing_names: tuple[str, ...] = ()  # question names the passages lack, when no one retrieved article has them all
     focus: Focus | None = None  # what the question asks about ("deep" in "How deep is the sinkhole?")
     focus_coverage: float = 1.0  # the best coverage of the question by one retrieved article naming the focus
 
