@@ -34,8 +34,9 @@ class ChunkSettings:
 @dataclass(frozen=True)
 class EmbedSettings:
     model: str = "all-MiniLM-L6-v2"  # the bundled model; or a path to a sentence-transformers folder
-    # "bf16": torch autocast, for CPUs that compute bfloat16 natively. On this Xeon (avx512_bf16) bf16 took 0.56-0.61x the CPU time of fp32 on the sample chunks, 0.73x on a whole 300-article build,
-    # vectors at cosine 0.99998; sample eval unchanged (benchmarks/embedding.py, benchmarks/speed.py).
+    # "bf16": torch autocast, for CPUs that compute bfloat16 natively (elsewhere torch emulates it, slower than
+    # fp32). On this Xeon (avx512_bf16) bf16 took 0.56-0.61x the CPU time of fp32 on the sample chunks, 0.73x on
+    # a whole 300-article build, vectors at cosine 0.99998; sample eval unchanged (benchmarks/embedding.py, benchmarks/speed.py).
     # "int8" (ONNX Runtime, int8 weights, rag/index/embed_onnx.py) is what "auto" means: 0.26x fp32's and 0.55x
     # bf16's CPU time on the sample chunks, 0.34x LangChain's CPU per article on a 300-article build, vectors at
     # cosine 0.994 mean (0.988 min) to fp32, hits@5 and answer contains not lower on eval/sample.jsonl and

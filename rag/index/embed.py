@@ -18,7 +18,6 @@ are embedded in the same one.
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Callable, Sequence
 from contextlib import nullcontext
 from functools import cached_property, lru_cache
@@ -65,15 +64,6 @@ def resolve_precision(name: str | None = None) -> str:
     if name not in PRECISIONS:
         raise InputError(f"embedding precision '{name}': use auto, {', '.join(PRECISIONS)}")
     return name
-
-
-def _native_bf16() -> bool:
-    # Elsewhere torch emulates bfloat16, slower than fp32: AVX512-BF16 or AMX is what makes it cheap.
-    try:
-        flags = Path("/proc/cpuinfo").read_text()
-    except OSError:
-        return False
-    return re.search(r"\b(avx512_bf16|amx_bf16)\b", flags) is not None
 
 
 class Embedder(Protocol):
