@@ -114,6 +114,21 @@ def test_the_short_answer_is_a_name_as_written_without_its_possessive():
     assert short_answer(who, "The 2019 women's singles title at Wimbledon was decided on Saturday.") is None
 
 
+def test_of_several_names_one_other_passages_mention_leads():
+    from rag.answer.short import short_answer
+
+    who = read_question("Which high-ranking US official tested positive for Covid-19 this week?")
+    sentence = "In a video posted to Twitter, Biden told Americans that he is doing well."
+    others = [sentence, "President Joe Biden has tested positive for Covid-19, the White House said.",
+              "Biden is isolating at the White House."]
+    assert short_answer(who, sentence, others) == "Biden"
+    assert short_answer(who, sentence) != "Biden"  # spaCy alone reads "Twitter" first
+    # Counts are not voted on: "10" recurs across the passages, the answer is 63.
+    many = read_question("How many hot dogs did Joey Chestnut eat?")
+    eaten = "Joey Chestnut devoured 63 hot dogs in 10 minutes."
+    assert short_answer(many, eaten, [eaten, "The contest lasts 10 minutes.", "In 10 minutes he won."]) == "63"
+
+
 def test_a_number_answer_is_a_count_or_share_not_a_year():
     from rag.answer.short import short_answer
 

@@ -62,7 +62,7 @@ class ExtractiveBackend(AnswerBackend):
         ranking = self.rank(question, passages, focus=focus, reading=reading)
         chosen = self.select(question, passages, self.settings.max_sentences, focus=focus, ranking=ranking)
         if reading.kind in CHOICE_KINDS or reading.short:
-            lead = self.lead(reading, ranking, chosen)
+            lead = self.lead(reading, ranking, chosen, passages)
             if lead is not None:
                 short, sentence = lead
                 cite = f"[{sentence.passage + 1}]"
@@ -110,8 +110,8 @@ class ExtractiveBackend(AnswerBackend):
                         key=lambda s: -values[id(s)])
         return Ranking(ranked, values, previous)
 
-    def lead(self, reading: QuestionReading, ranking: Ranking,
-             chosen: Sequence[ScoredSentence]) -> tuple[str, ScoredSentence] | None:
+    def lead(self, reading: QuestionReading, ranking: Ranking, chosen: Sequence[ScoredSentence],
+             passages: Sequence[Hit] = ()) -> tuple[str, ScoredSentence] | None:
         """The short answer and the one sentence that gives it: of the ``chosen`` sentences (those giving the
         kind of answer asked first, as "recovered 112 coins" for "how many coins") and then the next best
         few, the first naming an answer of the kind asked (a person, a date, an option of the choice); for
@@ -126,8 +126,9 @@ class ExtractiveBackend(AnswerBackend):
         best = values[id(ranked[0])]
         near = [s for s in ranked[:settings.short_answer_candidates] if values[id(s)] >= settings.answer_floor * best]
         answering = [s for s in chosen if _gives_answer(reading.question, s.text, settings)]
+        texts = [p.text for p in passages]
         for s in dict.fromkeys([*answering, *chosen, *near]):
-            short = chosen_option(reading, s.text) if reading.kind == "either/or" else short_answer(reading, s.text)
+            short = chosen_option(reading, s.text) if reading.kind == "either/or" else short_answer(reading, s.text, texts)
             if short:
                 return short, s
         return None

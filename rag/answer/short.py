@@ -8,10 +8,11 @@ model loads on the first name/date/amount question, once per process, never whil
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 from ..entities import entities
 from ..index.lexical import terms
-from ..question.reading import QuestionReading
+from ..question.reading import NAME_KINDS, QuestionReading
 from ..text import FIGURE, PROPER_NAME, words_and_numbers
 
 # spaCy entity labels that answer each kind of question.
@@ -37,9 +38,12 @@ _SHARE = re.compile(r"%|\bper ?cent\b|\bpercent\b", re.I)
 _POSSESSIVE_END = re.compile(r"(?<=\w)[’']s?$")
 
 
-def short_answer(reading: QuestionReading, sentence: str) -> str | None:
+def short_answer(reading: QuestionReading, sentence: str, passages: Sequence[str] = ()) -> str | None:
     """The name, date, amount or number ``reading`` asks for as ``sentence`` writes it, not one the
-    question already names; None when the sentence gives none."""
+    question already names; None when the sentence gives none. Of several names, one that another of
+    ``passages`` (all those retrieved) mentions too comes first: "Biden", not "Twitter", in "In a video posted
+    to Twitter, Biden said he tested positive" when the other passages are about Biden. Figures and dates
+    are not voted on: a count such as "10 minutes" recurs without being the answer."""
     labels = _LABELS.get(reading.kind)
     if not labels:
         return None
@@ -52,18 +56,25 @@ def short_answer(reading: QuestionReading, sentence: str) -> str | None:
         dates = [(start, start + len(t)) for t, label, start in found if label == "DATE" and reading.kind != "date"]
         candidates += [m.group(0) for m in _PATTERNS[reading.kind].finditer(sentence)
                        if not (_BARE_YEAR.fullmatch(m.group(0)) and any(a <= m.start() < b for a, b in dates))]
+    # "Saudi Arabia's ministry": the answer is the owner, not its possessive form.
+    candidates = [_POSSESSIVE_END.sub("", c.strip(" ,.;:\"'“”‘’()")).strip(" ,.;:\"'“”‘’()") for c in candidates]
+    if passages and len(candidates) > 1 and reading.kind in NAME_KINDS:  # each sort in turn, the last the first key
+        candidates.sort(key=lambda c: _mentions(c, passages) < 2)
     if reading.focus:  # "In which COURT ...": "Castlebar Circuit Court" before any other name
         wanted = {t for w in reading.focus.words for t in terms(w)}
         candidates.sort(key=lambda c: not wanted & set(terms(c)))
     if _ASKS_SHARE.search(reading.question):  # "What percentage ...": "51.3%" before "3,000 babies"
         candidates.sort(key=lambda c: not _SHARE.search(c))
     for candidate in candidates:
-        # "Saudi Arabia's ministry": the answer is the owner, not its possessive form.
-        candidate = _POSSESSIVE_END.sub("", candidate.strip(" ,.;:\"'“”‘’()")).strip(" ,.;:\"'“”‘’()")
         words = set(words_and_numbers(candidate))
         if words and not words <= asked:
             return candidate
     return None
+
+
+def _mentions(candidate: str, passages: Sequence[str]) -> int:
+    pattern = re.compile(rf"(?<!\w){re.escape(candidate.strip())}(?!\w)")
+    return sum(1 for p in passages if pattern.search(p))
 
 
 def chosen_option(reading: QuestionReading, sentence: str) -> str | None:
