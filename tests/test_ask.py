@@ -241,6 +241,21 @@ def test_a_yes_no_question_no_sentence_plainly_answers_abstains_and_says_why(rea
     assert answer.abstain_reason == "No passage found plainly says yes or no to this."
 
 
+def test_a_sentence_that_only_restates_the_question_brings_the_one_after_it(tmp_path):
+    from rag.desk import Newsdesk
+    from rag.ingest.build import build_index
+
+    write(tmp_path / "articles", "variant.md", "---\ntitle: Covid cases climb again\npublished: 2022-07-12\n---\n"
+          "Nearly three years since the pandemic began, the most transmissible variant yet has arrived. The latest "
+          "version, the XR.7 variant, is fuelling a surge in hospital admissions. Doctors urge people to take up "
+          "booster doses.\n")
+    build_index([tmp_path / "articles"], tmp_path / "index")
+    answer = Newsdesk(tmp_path / "index").ask("Nearly three years since the pandemic began, the most transmissible variant yet has "
+                             "arrived. What is it called?")
+    assert "XR.7" in answer.text, (answer.text, answer.abstain_reason)
+    assert_citations_resolve(answer)
+
+
 def test_citation_check_rejects_a_sentence_naming_another_year_or_figure(reader_desk):
     from rag.grounding.cite import check_citations
 

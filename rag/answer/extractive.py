@@ -34,12 +34,13 @@ _ORDINAL = re.compile(r"\d(?:st|nd|rd|th)\b")  # "the 15th-century coins" counts
 
 @dataclass(frozen=True)
 class Ranking:
-    """Sentences that could answer, best first; ``values`` and ``previous`` (the sentence before, in its
-    passage) are keyed by ``id`` of a sentence."""
+    """Sentences that could answer, best first; ``values``, ``previous`` and ``following`` (the sentences
+    before and after, in its passage) are keyed by ``id`` of a sentence."""
 
     sentences: list[ScoredSentence]
     values: dict[int, float]
     previous: dict[int, ScoredSentence]
+    following: dict[int, ScoredSentence]
 
 
 class ExtractiveBackend(AnswerBackend):
@@ -93,6 +94,7 @@ class ExtractiveBackend(AnswerBackend):
         reading = reading or read_question(question)
         everything = self.context.scorer.sentences(focus or question, list(passages))
         previous = {id(b): a for a, b in zip(everything, everything[1:]) if a.passage == b.passage}
+        following = {id(a): b for a, b in zip(everything, everything[1:]) if a.passage == b.passage}
         asks_why = bool(ASKS_WHY.search(question))
         asked = asked_focus(question)
         agreement = {id(s): reading.constraints.agreement(s.text, passages[s.passage].published) for s in everything}
@@ -108,7 +110,7 @@ class ExtractiveBackend(AnswerBackend):
         values = {id(s): value(s) for s in everything}
         ranked = sorted((s for s in everything if _answer_like(s.text, settings) and agreement[id(s)] >= 0),
                         key=lambda s: -values[id(s)])
-        return Ranking(ranked, values, previous)
+        return Ranking(ranked, values, previous, following)
 
     def lead(self, reading: QuestionReading, ranking: Ranking, chosen: Sequence[ScoredSentence],
              passages: Sequence[Hit] = ()) -> tuple[str, ScoredSentence] | None:
@@ -157,6 +159,12 @@ class ExtractiveBackend(AnswerBackend):
                     and _answer_like(before.text, settings)):
                 chosen.append(before)  # "It comes after..." needs the sentence that says what "it" is
             chosen.append(s)
+        after = ranking.following.get(id(chosen[0])) if chosen else None
+        if (not asks_why and after is not None and after not in chosen and _answer_like(after.text, settings)
+                and _restates(chosen[0].text, question)):
+            # "...the most infectious variant yet has arrived." restates "... has arrived. What is it called?";
+            # the sentence after it names the variant.
+            chosen.insert(1, after)
         if ((typed_question or asked) and not asks_why
                 and not any(_gives_answer(question, c.text, settings) for c in chosen)):
             # A figure, date or name question whose closest sentences only restate it ("a hoard of silver
@@ -224,6 +232,11 @@ def focus_bonus(focus: Focus | None, sentence: str, question: str = "",
 def _answer_like(text: str, settings: ExtractiveSettings) -> bool:
     # Headings and questions ("What is this spat about?") answer nothing.
     return len(text.split()) >= settings.min_words and not text.rstrip("\"'”’").endswith("?")
+
+
+def _restates(sentence: str, question: str) -> bool:
+    """Whether ``sentence`` says nothing the question does not (at most one new index term)."""
+    return len(set(terms(sentence)) - set(terms(question))) <= 1
 
 
 def _as_sentence(text: str) -> str:
