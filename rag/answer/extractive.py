@@ -117,7 +117,8 @@ class ExtractiveBackend(AnswerBackend):
         """The short answer and the one sentence that gives it: of the ``chosen`` sentences (those giving the
         kind of answer asked first, as "recovered 112 coins" for "how many coins") and then the next best
         few, the first naming an answer of the kind asked (a person, a date, an option of the choice); for
-        yes/no the best sentence when it covers the question. None when none does."""
+        yes/no the best sentence when it covers the question. None when none does. ``passages`` (all those
+        read) settle which of several names in that sentence leads (``short_answer``)."""
         ranked, values = ranking.sentences, ranking.values
         if not ranked:
             return None

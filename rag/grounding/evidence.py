@@ -1,8 +1,8 @@
 """Is this text backed by the passages? The evidence gate: whether retrieved passages can answer a question.
 
 Before any backend runs, the question's names and figures must appear in the passages or all in one of their
-articles, its terms (but for who a finding is attributed to) must be covered, and what it asks about (its focus) must be named by an article that covers it. Otherwise
-Newsdesk abstains and says why (``Evidence.reason``).
+articles, its terms (but for who a finding is attributed to) must be covered, and what it asks about (its focus)
+must be named by an article that covers it. Otherwise Newsdesk abstains and says why (``Evidence.reason``).
 """
 from __future__ import annotations
 
