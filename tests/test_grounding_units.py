@@ -48,10 +48,10 @@ class StubScorer:
     def best_support(self, claim, hit):
         return max(self.sentences(claim, [hit]), key=lambda s: s.score, default=None)
 
-    def coverage(self, text, passages):
+    def coverage(self, text, passages, optional=""):
         return self.covered
 
-    def coverage_in(self, text, documents):
+    def coverage_in(self, text, documents, optional=""):
         return max(self.article_coverage.get(d.split("\n", 1)[0], 0.0) for d in documents)
 
     def mentions(self, focus, text):
@@ -280,15 +280,30 @@ def test_missing_names_are_names_and_numbers_no_passage_contains(question, missi
     assert missing_names(question, [TWITTER, MUSK]) == missing
 
 
-def test_coverage_leaves_out_who_a_finding_is_attributed_to(index):
+def test_who_reported_a_finding_and_when_count_for_coverage_only_where_found(index):
     class Recording(StubScorer):
-        def coverage(self, text, passages):
-            self.asked = text
+        def coverage(self, text, passages, optional=""):
+            self.optional = optional
             return super().coverage(text, passages)
 
     scorer = Recording(covered=0.9)
-    weigh_evidence("Which sinkhole is deepest, according to a survey by Ofcom?", [passage("update")], index, scorer)
-    assert "deepest" in scorer.asked and "Ofcom" not in scorer.asked and "survey" not in scorer.asked
+    weigh_evidence("Which sinkhole opened this week, according to a survey by Ofcom?", [passage("update")], index,
+                   scorer)
+    assert "Ofcom" in scorer.optional and "this week" in scorer.optional and "sinkhole" not in scorer.optional
+
+
+def test_optional_words_count_only_where_found(desk):
+    scorer = desk.scorer
+    passage = desk.retrieve("Why did Microsoft drop Twitter?").hits[:1]
+    text = [f"{passage[0].title}\n{passage[0].text}"]
+    plain = scorer.coverage_in("Why did Microsoft drop Twitter?", text)
+    assert plain > 0.6
+    # "this week" is in no passage: as optional words it changes nothing; as asked words it lowers coverage.
+    asked = "Why did Microsoft drop Twitter this week?"
+    assert scorer.coverage_in(asked, text, optional="this week") == plain
+    assert scorer.coverage_in(asked, text) < plain
+    # Found optional words count like any other: "Microsoft" is in the passage.
+    assert scorer.coverage_in("Why did Microsoft drop Twitter?", text, optional="Microsoft") == plain
 
 
 # The focus check reads whole articles from the index.

@@ -1,7 +1,7 @@
 """Is this text backed by the passages? The evidence gate: whether retrieved passages can answer a question.
 
 Before any backend runs, the question's names and figures must appear in the passages or all in one of their
-articles, its terms (but for who a finding is attributed to) must be covered, and what it asks about (its focus)
+articles, its terms (those saying who reported it or when only where found) must be covered, what it asks about (its focus)
 must be named by an article that covers it. Otherwise Newsdesk abstains and says why (``Evidence.reason``).
 """
 from __future__ import annotations
@@ -75,11 +75,11 @@ def weigh_evidence(question: str, hits: Sequence[Hit], index: Index, scorer: Sup
     typed = [s.lexical for s in scorer.sentences(question, list(hits))
              if all(kind.search(s.text) for kind in kinds)]
     focus = (asked_focus(asked) if asked else None) or asked_focus(last_question(question))
-    # Who reported a finding is not what is asked, for coverage as for the names: "a survey by Ofcom".
-    asked_about = unattributed(question)
-    return Evidence(max(h.dense_score for h in hits), scorer.coverage(asked_about, list(hits)),
+    # Who reported a finding ("a survey by Ofcom") and when ("this week") count for coverage only where found.
+    optional = " ".join(m.group(0) for pattern in (_ATTRIBUTION, _WHEN) for m in pattern.finditer(question))
+    return Evidence(max(h.dense_score for h in hits), scorer.coverage(question, list(hits), optional),
                     max(typed, default=0.0), missing_names(question, hits, index),
-                    focus, focus_coverage(asked_about, focus, hits, index, scorer) if focus else 1.0)
+                    focus, focus_coverage(question, focus, hits, index, scorer, optional) if focus else 1.0)
 
 
 _SENTENCE_START = re.compile(r"^\W*|(?<=[.?!:;]) +")
@@ -89,9 +89,10 @@ _ATTRIBUTION = re.compile(r"\baccording to\b[^,;?]*|\b(?:report|survey|analysis|
                           r"rankings|figures|data)\b[^,;?]{0,40}?\bby\b[^,;?]*", re.I)
 
 
-def unattributed(question: str) -> str:
-    """``question`` without the clauses that say who reports a finding ("according to The Economist")."""
-    return _ATTRIBUTION.sub(" ", question)
+# When something happened: retrieval's time preference reads it (rag.question.time_phrases), and an article
+# seldom repeats "this week".
+_WHEN = re.compile(r"\b(?:(?:earlier |later )?(?:this|last|past|next) (?:week|weekend|month|year)|recently|lately|"
+                   r"today|yesterday)\b", re.I)
 
 
 def missing_names(question: str, hits: Sequence[Hit], index: Index | None = None) -> tuple[str, ...]:
@@ -145,7 +146,8 @@ def _descriptive_words(question: str) -> set[str]:
     return optional
 
 
-def focus_coverage(question: str, focus: Focus, hits: Sequence[Hit], index: Index, scorer: SupportScorer) -> float:
+def focus_coverage(question: str, focus: Focus, hits: Sequence[Hit], index: Index, scorer: SupportScorer,
+                   optional: str = "") -> float:
     """The best coverage of ``question`` by one retrieved article (whole text) that names ``focus``.
 
     The Godstone article covers "How deep is the Godstone sinkhole?" but never gives a depth; another
@@ -155,7 +157,7 @@ def focus_coverage(question: str, focus: Focus, hits: Sequence[Hit], index: Inde
     for article_id in dict.fromkeys(h.article_id for h in hits):
         article = index.articles[index.article_row[article_id]]
         text = f"{article.title}\n{article.text}"
-        coverage = scorer.coverage_in(question, [text])
+        coverage = scorer.coverage_in(question, [text], optional)
         if coverage > best and scorer.mentions(focus, text):
             best = coverage
     return best

@@ -77,18 +77,21 @@ class SupportScorer:
         unseen = self.lexical.unseen_idf()
         return {t: (self.lexical.idf(t) or unseen) for t in dict.fromkeys(terms(text)) if t not in _QUESTION_FRAME}
 
-    def coverage(self, text: str, passages: list[Hit]) -> float:
+    def coverage(self, text: str, passages: list[Hit], optional: str = "") -> float:
         """IDF-weighted share of the terms of ``text`` found in the passages (titles included)."""
-        return self.coverage_in(text, [f"{hit.title}\n{hit.text}" for hit in passages])
+        return self.coverage_in(text, [f"{hit.title}\n{hit.text}" for hit in passages], optional)
 
-    def coverage_in(self, text: str, documents: list[str]) -> float:
-        """IDF-weighted share of the terms of ``text`` found in ``documents``."""
+    def coverage_in(self, text: str, documents: list[str], optional: str = "") -> float:
+        """IDF-weighted share of the terms of ``text`` found in ``documents``; the terms of ``optional`` (words
+        of ``text`` whose absence says nothing) count only when found."""
         weights = self.term_weights(text)
-        if not weights:
-            return 0.0
         found = set()
         for document in documents:
             found |= set(with_equivalents(terms(document)))
+        unasked = set(terms(optional)) - found
+        weights = {t: w for t, w in weights.items() if t not in unasked}
+        if not weights:
+            return 0.0
         return sum(w for t, w in weights.items() if t in found) / sum(weights.values())
 
     def mentions(self, focus: Focus, text: str) -> bool:
