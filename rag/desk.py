@@ -120,7 +120,7 @@ class Newsdesk:
                  asked: str | None = None) -> Evidence:
         """How well ``hits`` can answer ``question`` (see ``rag.grounding.evidence``)."""
         live = live or self._live
-        return weigh_evidence(question, hits, live.index, live.scorer, asked)
+        return weigh_evidence(question, hits, live.index, live.scorer, asked, self.answer_settings)
 
     def neighbours(self, hits: Sequence[Hit], n: int, live: _Loaded | None = None) -> list[Hit]:
         """Up to ``n`` passages of the best hit's article that sit next to its retrieved ones, in article order.

@@ -1,4 +1,4 @@
-"""Named entities (people, organisations, places, dates, amounts) by spaCy's small English model.
+"""Named entities (people, organisations, places, dates, amounts) and plain modifiers, by spaCy's small model.
 
 en_core_web_sm knows a PERSON from an ORG from a GPE where capitalisation alone cannot. It loads on first
 use, once per process, and never while indexing: the few sentences of an answer need it, an archive does not.
@@ -39,3 +39,15 @@ def entities(text: str) -> list[tuple[str, str, int]]:
         start = e.start_char - 1 if e.start_char and text[e.start_char - 1] in "$£€" else e.start_char
         found.append((text[start:e.end_char], e.label_, start))
     return found
+
+
+# Part-of-speech tags of plain adjectives and adverbs; comparatives and superlatives (JJR, JJS, RBR, RBS) say
+# which one is meant ("the HOTTEST day") and are not among them.
+_PLAIN_MODIFIERS = frozenset({"JJ", "RB"})
+
+
+def modifiers(text: str) -> list[str]:
+    """The plain adjectives and adverbs of ``text`` ("a CONTROVERSIAL visit", "FAMOUSLY called"), by spaCy's tagger."""
+    with _lock:
+        doc = _pipeline()(text)
+    return [t.text for t in doc if t.tag_ in _PLAIN_MODIFIERS]

@@ -280,16 +280,35 @@ def test_missing_names_are_names_and_numbers_no_passage_contains(question, missi
     assert missing_names(question, [TWITTER, MUSK]) == missing
 
 
-def test_who_reported_a_finding_and_when_count_for_coverage_only_where_found(index):
-    class Recording(StubScorer):
-        def coverage(self, text, passages, optional=""):
-            self.optional = optional
-            return super().coverage(text, passages)
+class RecordingScorer(StubScorer):
+    """Records the optional words each coverage was asked with."""
 
-    scorer = Recording(covered=0.9)
+    def __init__(self, covered):
+        super().__init__(covered=covered, article_coverage={"Godstone sinkhole grows": covered})
+        self.optional = []
+
+    def coverage(self, text, passages, optional=""):
+        self.optional.append(optional)
+        return super().coverage(text, passages)
+
+
+def test_who_reported_a_finding_and_when_count_for_coverage_only_where_found(index):
+    scorer = RecordingScorer(covered=0.9)
     weigh_evidence("Which sinkhole opened this week, according to a survey by Ofcom?", [passage("update")], index,
                    scorer)
-    assert "Ofcom" in scorer.optional and "this week" in scorer.optional and "sinkhole" not in scorer.optional
+    assert len(scorer.optional) == 1  # covered enough: spaCy's modifiers are not asked for
+    assert "Ofcom" in scorer.optional[0] and "this week" in scorer.optional[0] and "sinkhole" not in scorer.optional[0]
+
+
+def test_plain_modifiers_count_only_where_found_when_coverage_falls_short(index):
+    from rag.entities import modifiers
+
+    question = "Which controversial sinkhole famously opened on the busiest street?"
+    assert {"controversial", "famously"} <= set(modifiers(question)) and "busiest" not in modifiers(question)
+    scorer = RecordingScorer(covered=0.5)  # below AnswerSettings().min_coverage: weighed again without them
+    weigh_evidence(question, [passage("update")], index, scorer)
+    assert len(scorer.optional) == 2 and "controversial" not in scorer.optional[0]
+    assert "controversial" in scorer.optional[1] and "busiest" not in scorer.optional[1]
 
 
 def test_optional_words_count_only_where_found(desk):

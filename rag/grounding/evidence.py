@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ..config import AnswerSettings
-from ..entities import entities
+from ..entities import entities, modifiers
 from ..index.store import Index
 from ..question.focus import Focus, asked_focus
 from ..question.followup import last_question
@@ -63,11 +63,16 @@ class Evidence:
 
 
 def weigh_evidence(question: str, hits: Sequence[Hit], index: Index, scorer: SupportScorer,
-                   asked: str | None = None) -> Evidence:
+                   asked: str | None = None, settings: AnswerSettings = AnswerSettings()) -> Evidence:
     """How well ``hits`` can answer ``question`` (see ``Evidence``).
 
     ``asked``: the user's own words when ``question`` is a follow-up made standalone; its focus
     comes first ("How long is it?" after "How deep is the sinkhole?" asks a length).
+
+    Words that colour a question rather than say what it asks count for coverage only where a passage has
+    them: who reported a finding ("a survey by Ofcom"), when ("this week"), and, read by spaCy only when
+    coverage falls short without them, plain adjectives and adverbs ("a CONTROVERSIAL visit", "FAMOUSLY
+    called games"; comparatives and superlatives still count: "the HOTTEST temperature").
     """
     if not hits:
         return Evidence(0.0, 0.0, 0.0)
@@ -75,11 +80,17 @@ def weigh_evidence(question: str, hits: Sequence[Hit], index: Index, scorer: Sup
     typed = [s.lexical for s in scorer.sentences(question, list(hits))
              if all(kind.search(s.text) for kind in kinds)]
     focus = (asked_focus(asked) if asked else None) or asked_focus(last_question(question))
-    # Who reported a finding ("a survey by Ofcom") and when ("this week") count for coverage only where found.
+
+    def coverages(optional: str) -> tuple[float, float]:
+        return (scorer.coverage(question, list(hits), optional),
+                focus_coverage(question, focus, hits, index, scorer, optional) if focus else 1.0)
+
     optional = " ".join(m.group(0) for pattern in (_ATTRIBUTION, _WHEN) for m in pattern.finditer(question))
-    return Evidence(max(h.dense_score for h in hits), scorer.coverage(question, list(hits), optional),
-                    max(typed, default=0.0), missing_names(question, hits, index),
-                    focus, focus_coverage(question, focus, hits, index, scorer, optional) if focus else 1.0)
+    coverage, focused = coverages(optional)
+    if min(coverage, focused) < settings.min_coverage:
+        coverage, focused = coverages(f"{optional} {' '.join(modifiers(question))}")
+    return Evidence(max(h.dense_score for h in hits), coverage, max(typed, default=0.0),
+                    missing_names(question, hits, index), focus, focused)
 
 
 _SENTENCE_START = re.compile(r"^\W*|(?<=[.?!:;]) +")
