@@ -129,6 +129,18 @@ def test_of_several_names_one_other_passages_mention_leads():
     assert short_answer(many, eaten, [eaten, "The contest lasts 10 minutes.", "In 10 minutes he won."]) == "63"
 
 
+def test_a_nationality_word_answers_a_place_question_as_the_place_a_passage_names():
+    from rag.answer.short import short_answer
+
+    nation = read_question("Estonia and Finland want the EU to stop issuing visas to tourists from which nation?")
+    sentence = "Estonia and Finland have called on the EU to stop issuing tourist visas to Russians."
+    assert short_answer(nation, sentence, [sentence, "Russia has called the proposal xenophobic."]) == "Russia"
+    assert short_answer(nation, sentence, [sentence]) is None  # no passage names the place
+    continent = read_question("Which continent will require phone makers to support one common charger?")
+    regulators = "European regulators say phone makers will be required to support a common charging standard."
+    assert short_answer(continent, regulators, [regulators, "Europe's rules take effect in 2024."]) == "Europe"
+
+
 def test_a_number_answer_is_a_count_or_share_not_a_year():
     from rag.answer.short import short_answer
 

@@ -36,6 +36,8 @@ _BARE_YEAR = re.compile(r"1\d{3}|20\d{2}")
 _ASKS_SHARE = re.compile(r"\b(?:percentage|percent|per cent|proportion)\b", re.I)
 _SHARE = re.compile(r"%|\bper ?cent\b|\bpercent\b", re.I)
 _POSSESSIVE_END = re.compile(r"(?<=\w)[’']s?$")
+_CAPITALISED_WORD = re.compile(r"\b[A-Z][a-z]+\b")
+_VOWELS = frozenset("aeiou")
 
 
 def short_answer(reading: QuestionReading, sentence: str, passages: Sequence[str] = ()) -> str | None:
@@ -50,6 +52,10 @@ def short_answer(reading: QuestionReading, sentence: str, passages: Sequence[str
     asked = set(words_and_numbers(reading.question))
     found = entities(sentence)
     candidates = [t for t, label, _ in found if label in labels]
+    if reading.kind == "place" and passages:
+        # "Europe" for "European regulators", "Russia" for "visas to Russians": a nationality word answers a
+        # place question as the place it comes from, when a passage names that place.
+        candidates += [p for t, label, _ in found if label == "NORP" if (p := _place_of(t, passages))]
     if reading.kind in _PATTERNS:
         # A year inside what spaCy reads as a date ("since records began in 1845") is no count or amount; an age
         # is a date to spaCy too ("a 21-year-old"), so only four-digit years are left out.
@@ -69,6 +75,17 @@ def short_answer(reading: QuestionReading, sentence: str, passages: Sequence[str
         words = set(words_and_numbers(candidate))
         if words and not words <= asked:
             return candidate
+    return None
+
+
+def _place_of(demonym: str, passages: Sequence[str]) -> str | None:
+    """The place a passage names that ``demonym`` is formed from: the place's name, or the name less its last
+    letter, then a vowel ("Russi-ans", "Japan-ese", "Europ-ean"); None when no passage names one."""
+    for passage in passages:
+        for name in _CAPITALISED_WORD.findall(passage):
+            if 4 <= len(name) < len(demonym) and any(demonym.startswith(stem) and demonym[len(stem):len(stem) + 1] in _VOWELS
+                                      for stem in (name, name[:-1])):
+                return name
     return None
 
 
