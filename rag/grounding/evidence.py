@@ -98,8 +98,6 @@ _SENTENCE_START = re.compile(r"^\W*|(?<=[.?!:;]) +")
 # Ofcom". The clause runs to the next comma, semicolon or question mark.
 _ATTRIBUTION = re.compile(r"\baccording to\b[^,;?]*|\b(?:report|survey|analysis|study|poll|research|ranking|"
                           r"rankings|figures|data)\b[^,;?]{0,40}?\bby\b[^,;?]*", re.I)
-
-
 # When something happened: retrieval's time preference reads it (rag.question.time_phrases), and an article
 # seldom repeats "this week".
 _WHEN = re.compile(r"\b(?:(?:earlier |later )?(?:this|last|past|next) (?:week|weekend|month|year)|recently|lately|"
