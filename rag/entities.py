@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import sys
 import threading
-from functools import cache
+from functools import cache, lru_cache
 
 _lock = threading.Lock()
 
@@ -30,10 +30,16 @@ def _pipeline():
             del sys.modules["torch"]
 
 
+@lru_cache(maxsize=512)
+def _read(text: str):
+    # Cached: the evidence gate may ask for a question's entities and its modifiers, the reader for a sentence twice.
+    with _lock:  # a spaCy pipeline is not documented as thread-safe; the chat serves several sessions
+        return _pipeline()(text)
+
+
 def entities(text: str) -> list[tuple[str, str, int]]:
     """spaCy's named entities of ``text``: (text, label, start), a currency sign kept with its amount."""
-    with _lock:  # a spaCy pipeline is not documented as thread-safe; the chat serves several sessions
-        doc = _pipeline()(text)
+    doc = _read(text)
     found = []
     for e in doc.ents:
         start = e.start_char - 1 if e.start_char and text[e.start_char - 1] in "$£€" else e.start_char
@@ -48,6 +54,4 @@ _PLAIN_MODIFIERS = frozenset({"JJ", "RB"})
 
 def modifiers(text: str) -> list[str]:
     """The plain adjectives and adverbs of ``text`` ("a CONTROVERSIAL visit", "FAMOUSLY called"), by spaCy's tagger."""
-    with _lock:
-        doc = _pipeline()(text)
-    return [t.text for t in doc if t.tag_ in _PLAIN_MODIFIERS]
+    return [t.text for t in _read(text) if t.tag_ in _PLAIN_MODIFIERS]
