@@ -1,4 +1,4 @@
-"""Retrieval hits@1/5/10 (evidence article ranked), answer@5/10 (gold answer in the passages) per ``RetrieveSettings`` variant.
+"""Retrieval hits@1/5/10 (evidence ranked), answer@5/10 (gold answer in the passages) per ``RetrieveSettings`` variant.
 
 Each variant is ``name=value`` pairs of ``RetrieveSettings`` fields, comma-separated; ``default`` is the shipped
 settings. The default sweep covers fusion weights, candidate depth, RRF's k, MMR, the recency and constraint boosts.

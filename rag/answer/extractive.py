@@ -131,7 +131,8 @@ class ExtractiveBackend(AnswerBackend):
         answering = [s for s in chosen if _gives_answer(reading.question, s.text, settings)]
         texts = [p.text for p in passages]
         for s in dict.fromkeys([*answering, *chosen, *near]):
-            short = chosen_option(reading, s.text) if reading.kind == "either/or" else short_answer(reading, s.text, texts)
+            short = (chosen_option(reading, s.text) if reading.kind == "either/or"
+                     else short_answer(reading, s.text, texts))
             if short:
                 return short, s
         return None

@@ -38,6 +38,7 @@ _SHARE = re.compile(r"%|\bper ?cent\b|\bpercent\b", re.I)
 _POSSESSIVE_END = re.compile(r"(?<=\w)[’']s?$")
 _CAPITALISED_WORD = re.compile(r"\b[A-Z][a-z]+\b")
 _VOWELS = frozenset("aeiou")
+_EDGES = " ,.;:\"'“”‘’()"  # punctuation around an entity that is no part of the answer
 
 
 def short_answer(reading: QuestionReading, sentence: str, passages: Sequence[str] = ()) -> str | None:
@@ -63,7 +64,7 @@ def short_answer(reading: QuestionReading, sentence: str, passages: Sequence[str
         candidates += [m.group(0) for m in _PATTERNS[reading.kind].finditer(sentence)
                        if not (_BARE_YEAR.fullmatch(m.group(0)) and any(a <= m.start() < b for a, b in dates))]
     # "Saudi Arabia's ministry": the answer is the owner, not its possessive form.
-    candidates = [_POSSESSIVE_END.sub("", c.strip(" ,.;:\"'“”‘’()")).strip(" ,.;:\"'“”‘’()") for c in candidates]
+    candidates = [_POSSESSIVE_END.sub("", c.strip(_EDGES)).strip(_EDGES) for c in candidates]
     if passages and len(candidates) > 1 and reading.kind in NAME_KINDS:  # each sort in turn, the last the first key
         candidates.sort(key=lambda c: _mentions(c, passages) < 2)
     if reading.focus:  # "In which COURT ...": "Castlebar Circuit Court" before any other name
@@ -83,8 +84,9 @@ def _place_of(demonym: str, passages: Sequence[str]) -> str | None:
     letter, then a vowel ("Russi-ans", "Japan-ese", "Europ-ean"); None when no passage names one."""
     for passage in passages:
         for name in _CAPITALISED_WORD.findall(passage):
-            if 4 <= len(name) < len(demonym) and any(demonym.startswith(stem) and demonym[len(stem):len(stem) + 1] in _VOWELS
-                                      for stem in (name, name[:-1])):
+            stems = (name, name[:-1])
+            if 4 <= len(name) < len(demonym) and any(
+                    demonym.startswith(stem) and demonym[len(stem):len(stem) + 1] in _VOWELS for stem in stems):
                 return name
     return None
 

@@ -1,8 +1,9 @@
 """Is this text backed by the passages? The evidence gate: whether retrieved passages can answer a question.
 
 Before any backend runs, the question's names and figures must appear in the passages or all in one of their
-articles, its terms (those saying who reported it or when only where found) must be covered, what it asks about (its focus)
-must be named by an article that covers it. Otherwise Newsdesk abstains and says why (``Evidence.reason``).
+articles, its terms must be covered (those saying who reported it, or when, count only where found), and what
+it asks about (its focus) must be named by an article that covers it. Otherwise Newsdesk abstains and says why
+(``Evidence.reason``).
 """
 from __future__ import annotations
 
@@ -94,6 +95,7 @@ def weigh_evidence(question: str, hits: Sequence[Hit], index: Index, scorer: Sup
 
 
 _SENTENCE_START = re.compile(r"^\W*|(?<=[.?!:;]) +")
+_POSSESSIVE = re.compile(r"[’']s$")  # "Musk's" names Musk
 # Who reports a finding is not what is asked: "the most liveable city, according to The Economist", "a survey by
 # Ofcom". The clause runs to the next comma, semicolon or question mark.
 _ATTRIBUTION = re.compile(r"\baccording to\b[^,;?]*|\b(?:report|survey|analysis|study|poll|research|ranking|"
@@ -116,7 +118,7 @@ def missing_names(question: str, hits: Sequence[Hit], index: Index | None = None
     """
     starts = {m.end() for m in _SENTENCE_START.finditer(question)}
     attributed = [m.span() for m in _ATTRIBUTION.finditer(question)]
-    names = [re.sub(r"[’']s$", "", m.group(0)) for m in NAME_OR_NUMBER.finditer(question)
+    names = [_POSSESSIVE.sub("", m.group(0)) for m in NAME_OR_NUMBER.finditer(question)
              if m.start() not in starts and not any(start <= m.start() < end for start, end in attributed)]
 
     missing = _missing(names, hits, index)
@@ -147,7 +149,7 @@ def _descriptive_words(question: str) -> set[str]:
     star", "Britons"), which describe the subject rather than name it (spaCy's PERSON and NORP entities)."""
     optional: set[str] = set()
     for text, label, _ in entities(question):
-        words = [re.sub(r"[’']s$", "", w) for w in NAME_OR_NUMBER.findall(text)]
+        words = [_POSSESSIVE.sub("", w) for w in NAME_OR_NUMBER.findall(text)]
         if label == "NORP":
             optional.update(words)
         elif label == "PERSON" and len(words) > 1:
