@@ -54,6 +54,21 @@ def test_question_about_a_covered_story_but_an_absent_detail_abstains(desk):
     assert_citations_resolve(answer)
 
 
+def test_articles_about_other_years_do_not_answer_for_the_asked_one(desk):
+    # The sample holds the 2023 and 2024 Harbourside Opens, and mentions 2022 elsewhere; not the 2022 Open.
+    answer = desk.ask("Who won the women's singles at the 2022 Harbourside Open?")
+    assert answer.abstained, answer.text
+    assert answer.abstain_reason == "The articles found tell of another year than “2022”."
+    answer = desk.ask("Who won the women's singles at the 2023 Harbourside Open?")
+    assert not answer.abstained and "Kovač" in answer.text
+    # Published in the asked year counts, whatever other years the article names beside the race.
+    answer = desk.ask("Who won the men's race at the 2024 Lakeside Marathon?")
+    assert not answer.abstained and "Bekele" in answer.text
+    # A year qualifies the names of its own clause: the 2023 deal is Microsoft's, not Musk's.
+    answer = desk.ask("Who has put more money into OpenAI: Elon Musk as a donor, or Microsoft with its 2023 deal?")
+    assert not answer.abstained, answer.abstain_reason
+
+
 def test_figure_question_brings_the_sentence_that_gives_the_figure(desk):
     # The closest sentences restate the find ("a hoard of 15th-century silver coins"); the count is further down.
     answer = desk.ask("How many coins did the detectorists' hoard near Ednam contain?")

@@ -217,6 +217,7 @@ DEEP = Focus("deep", ("depth", "deeper", "deepest"), with_figure=True)
     (Evidence(0.5, 0.9, 0.5), ""),
     (Evidence(0.5, SETTINGS.min_coverage, 0.0), ""),  # the bound itself is enough
     (Evidence(0.5, 0.9, 0.5, missing_names=("GitHub",)), "No article found mentions “GitHub”."),
+    (Evidence(0.5, 0.9, 0.5, other_years=(2022,)), "The articles found tell of another year than “2022”."),
     (Evidence(0.5, 0.9, 0.5, missing_names=("GitHub", "2018")), "No article found mentions “GitHub” or “2018”."),
     (Evidence(0.5, 0.9, 0.5, missing_names=("Musk", "GitHub", "2018")),
      "No article found mentions “Musk”, “GitHub” or “2018”."),

@@ -17,8 +17,9 @@ from ..index.store import Index
 from ..question.focus import Focus, asked_focus
 from ..question.followup import last_question
 from ..question.kind import expected_kinds
+from ..question.reading import YEAR, constraints
 from ..text import NAME_OR_NUMBER
-from ..types import Hit
+from ..types import Article, Hit
 from .scorer import SupportScorer
 
 
@@ -37,16 +38,19 @@ class Evidence:
     missing_names: tuple[str, ...] = ()  # question names the passages lack, when no one retrieved article has them all
     focus: Focus | None = None  # what the question asks about ("deep" in "How deep is the sinkhole?")
     focus_coverage: float = 1.0  # the best coverage of the question by one retrieved article naming the focus
+    other_years: tuple[int, ...] = ()  # the asked years, when every article holding the question's names is about another
 
     def sufficient(self, settings: AnswerSettings) -> bool:
         return (self.best_similarity >= settings.min_similarity and self.coverage >= settings.min_coverage
                 and self.answer_support >= settings.min_answer_support and not self.missing_names
-                and self.focus_coverage >= settings.min_coverage)
+                and self.focus_coverage >= settings.min_coverage and not self.other_years)
 
     def reason(self, settings: AnswerSettings) -> str:
         """Why the evidence is not enough, for the reader; empty when it is."""
         if self.missing_names:
             return f"No article found mentions {_join(self.missing_names)}."
+        if self.other_years:
+            return f"The articles found tell of another year than {_join([str(y) for y in self.other_years])}."
         if self.coverage < settings.min_coverage:
             return "The closest passages match too little of the question."
         if self.focus and self.focus_coverage < settings.min_coverage:
@@ -59,8 +63,9 @@ class Evidence:
     def __str__(self) -> str:
         missing = f", not found: {', '.join(self.missing_names)}" if self.missing_names else ""
         focus = f", focus '{self.focus.word}' in an article covering {self.focus_coverage:.2f}" if self.focus else ""
+        years = f", about other years than {', '.join(map(str, self.other_years))}" if self.other_years else ""
         return (f"similarity {self.best_similarity:.2f}, coverage {self.coverage:.2f}, "
-                f"answer support {self.answer_support:.2f}{missing}{focus}")
+                f"answer support {self.answer_support:.2f}{missing}{focus}{years}")
 
 
 def weigh_evidence(question: str, hits: Sequence[Hit], index: Index, scorer: SupportScorer,
@@ -91,7 +96,7 @@ def weigh_evidence(question: str, hits: Sequence[Hit], index: Index, scorer: Sup
     if min(coverage, focused) < settings.min_coverage:
         coverage, focused = coverages(f"{optional} {' '.join(modifiers(question))}")
     return Evidence(max(h.dense_score for h in hits), coverage, max(typed, default=0.0),
-                    missing_names(question, hits, index), focus, focused)
+                    missing_names(question, hits, index), focus, focused, other_years(question, hits, index))
 
 
 _SENTENCE_START = re.compile(r"^\W*|(?<=[.?!:;]) +")
@@ -116,11 +121,7 @@ def missing_names(question: str, hits: Sequence[Hit], index: Index | None = None
     them, however close the rest of the question is. One article must hold them all: "Grocer" in one and
     "2022" in another do not answer "Which retailer was named Grocer of the Year in 2022?".
     """
-    starts = {m.end() for m in _SENTENCE_START.finditer(question)}
-    attributed = [m.span() for m in _ATTRIBUTION.finditer(question)]
-    names = [_POSSESSIVE.sub("", m.group(0)) for m in NAME_OR_NUMBER.finditer(question)
-             if m.start() not in starts and not any(start <= m.start() < end for start, end in attributed)]
-
+    names = _names(question)
     missing = _missing(names, hits, index)
     if missing:  # spaCy only now: most questions' names are all found
         optional = _descriptive_words(question)
@@ -129,18 +130,58 @@ def missing_names(question: str, hits: Sequence[Hit], index: Index | None = None
     return missing
 
 
-def _missing(names: Sequence[str], hits: Sequence[Hit], index: Index | None) -> tuple[str, ...]:
-    def missing_from(texts: list[str]) -> tuple[str, ...]:
-        found = set(re.findall(r"\w+", " ".join(texts).lower()))
-        return tuple(n for n in names if (parts := re.findall(r"\w+", n.lower())) and not all(p in found for p in parts))
+def other_years(question: str, hits: Sequence[Hit], index: Index) -> tuple[int, ...]:
+    """The years ``question`` asks about when every retrieved article holding its other names is about another
+    year (``Constraints.agreement``) and was published in another; none when one of them names the asked year
+    or no other, or was published in it, or when the question asks no year.
 
-    missing = missing_from([f"{h.title} {h.published.isoformat() if h.published else ''} {h.text}" for h in hits])
+    The names check passes "Who won the women's singles at the 2022 Harbourside Open?" over the 2023 and 2024
+    Opens when one of them mentions 2022 in passing; neither says who won in 2022.
+    """
+    asked = constraints(question)
+    if not asked.years:
+        return ()
+    # A year qualifies the names of its own clause: "Microsoft", not "Musk", in "Elon Musk as a donor, or
+    # Microsoft with its 2023 deal".
+    clauses = [c for c in _CLAUSE.split(question) if YEAR.search(c)]
+    names = [n for c in clauses for n in _names(c) if not YEAR.fullmatch(n)]
+    articles = [index.articles[index.article_row[i]] for i in dict.fromkeys(h.article_id for h in hits)]
+    about = [a for a in articles if not _lacking(names, [_dated(a)])] or articles
+    if any(a.published and a.published.year in asked.years
+           or asked.agreement(f"{a.title}\n{a.text}", a.published) >= 0 for a in about):
+        return ()
+    return asked.years
+
+
+_CLAUSE = re.compile(r"[,:;]|\bor\b")
+
+
+def _names(question: str) -> list[str]:
+    """The names and numbers of ``question``, leaving out its first word and whoever a finding is attributed to."""
+    starts = {m.end() for m in _SENTENCE_START.finditer(question)}
+    attributed = [m.span() for m in _ATTRIBUTION.finditer(question)]
+    return [_POSSESSIVE.sub("", m.group(0)) for m in NAME_OR_NUMBER.finditer(question)
+            if m.start() not in starts and not any(start <= m.start() < end for start, end in attributed)]
+
+
+def _missing(names: Sequence[str], hits: Sequence[Hit], index: Index | None) -> tuple[str, ...]:
+    missing = _lacking(names, [_dated(h) for h in hits])
     if missing and index is not None:
         for article_id in dict.fromkeys(h.article_id for h in hits):
-            a = index.articles[index.article_row[article_id]]
-            if not missing_from([f"{a.title} {a.published.isoformat() if a.published else ''} {a.text}"]):
+            if not _lacking(names, [_dated(index.articles[index.article_row[article_id]])]):
                 return ()
     return missing
+
+
+def _lacking(names: Sequence[str], texts: Sequence[str]) -> tuple[str, ...]:
+    """The ``names`` some word of which is in none of ``texts`` (case ignored)."""
+    found = set(re.findall(r"\w+", " ".join(texts).lower()))
+    return tuple(n for n in names if (parts := re.findall(r"\w+", n.lower())) and not all(p in found for p in parts))
+
+
+def _dated(item: Hit | Article) -> str:
+    """A passage's or an article's title, date and text, where a question's names and figures are looked for."""
+    return f"{item.title} {item.published.isoformat() if item.published else ''} {item.text}"
 
 
 def _descriptive_words(question: str) -> set[str]:
