@@ -1,7 +1,8 @@
 """Retrieval hits@1/5/10 (evidence ranked), answer@5/10 (gold answer in the passages) per ``RetrieveSettings`` variant.
 
 Each variant is ``name=value`` pairs of ``RetrieveSettings`` fields, comma-separated; ``default`` is the shipped
-settings. The default sweep covers fusion weights, candidate depth, RRF's k, MMR, the recency and constraint boosts.
+settings. The default sweep covers the fusion (convex or RRF) and its weights, candidate depth, RRF's k, MMR, the
+recency and constraint boosts.
 
     .venv/bin/python benchmarks/retrieval_sweep.py eval/sample.jsonl --index index
     .venv/bin/python benchmarks/retrieval_sweep.py ../shared/devsets/realtimeqa_dev/questions.jsonl --index ../rtqa-index
@@ -21,9 +22,11 @@ from rag.evaluate.metrics import contains_answer
 from rag.evaluate.run import RANK_DEPTH, EvidenceMatcher
 from rag.retrieve import retrieve
 
+RRF = "fusion=rrf,dense_weight=1,lexical_weight=1"  # the fusion shipped before convex
 SWEEP = (
-    "default", "lexical_weight=0", "dense_weight=0", "dense_weight=0.5", "lexical_weight=0.5",
-    "candidates=100", "candidates=200", "rrf_k=20", "rrf_k=120", "max_per_article=1", "max_per_article=3",
+    "default", RRF, "lexical_weight=0", "dense_weight=0", "dense_weight=0.5,lexical_weight=0.5",
+    "dense_weight=0.6,lexical_weight=0.4", "dense_weight=0.7,lexical_weight=0.3", "dense_weight=0.8,lexical_weight=0.2",
+    "candidates=100", "candidates=200", f"{RRF},rrf_k=20", "max_per_article=1", "max_per_article=3",
     "mmr_lambda=1.0", "recency_weight=0", "recency_weight=0.5", "constraint_boost=0", "constraint_boost=0.2",
     "entity_boost=0.05",
 )
@@ -37,7 +40,8 @@ def settings_of(variant: str) -> RetrieveSettings:
         if pair == "default":
             continue
         name, value = pair.split("=", 1)
-        changes[name] = {"int": int, "float": float, "bool": lambda v: v.lower() in ("1", "true")}[types[name]](value)
+        parse = {"int": int, "float": float, "str": str, "bool": lambda v: v.lower() in ("1", "true")}
+        changes[name] = parse[types[name]](value)
     return replace(RetrieveSettings(), **changes)
 
 

@@ -135,9 +135,15 @@ class RetrieveSettings:
     # left out of retrieval; True lets them in, and answers that use them carry a warning note.
     include_quarantined: bool = False
     candidates: int = 50  # per retriever, before fusion
-    rrf_k: int = 60
-    dense_weight: float = 1.0
-    lexical_weight: float = 1.0
+    # "convex": weighted sum of the two scores scaled 0..1; "rrf": reciprocal rank fusion (rag/fusion.py). Convex
+    # against RRF (benchmarks/README.md, "Fusion"): realtimeqa_dev hits@5 0.615 -> 0.679, hits@10 0.679 -> 0.706,
+    # constraints hits@1 0.779 -> 0.912, sample hits@1 0.963 -> 0.976; no set lost an answer or an abstention.
+    fusion: str = "convex"
+    # How much each search counts, in either fusion. Convex at a dense share of 0.5-0.8 gave realtimeqa_dev hits@5
+    # 0.661-0.679 (RRF 0.615); answers moved by one question either way across 0.5-0.65, and 0.55 lost none.
+    dense_weight: float = 0.55
+    lexical_weight: float = 0.45
+    rrf_k: int = 60  # RRF only
     max_per_article: int = 2
     mmr_lambda: float = 0.75
     recency_weight: float = 0.3  # share of the fused score a time phrase may move

@@ -1,4 +1,4 @@
-"""Hybrid retrieval: dense (FAISS) and BM25 candidates fused by reciprocal rank, then diversified.
+"""Hybrid retrieval: dense (FAISS) and BM25 candidates fused (``rag.fusion``), then diversified.
 
 Source and date filters restrict both searches before ranking. A time phrase in the question
 shifts the fused score towards articles from the asked dates; a passage naming the question's year,
@@ -14,6 +14,7 @@ import faiss
 import numpy as np
 
 from .config import MAX_K, RetrieveSettings
+from .fusion import Candidates, fuse
 from .index.embed import Embedder
 from .index.store import UNKNOWN_SOURCE, Index
 from .question.reading import Constraints, constraints
@@ -66,17 +67,19 @@ def retrieve(
     if len(index) == 0 or (mask is not None and not mask.any()):
         return Retrieval([], query, as_of, intent)
     query_vector = embedder.embed_one(query)
-    if hasattr(index, "hybrid_candidates"):  # a store that searches and fuses itself (rag.index.milvus_store)
-        fused, lexical = index.hybrid_candidates(query_vector, query, settings.candidates, filters, settings)
-        if mask is not None:  # Milvus filters sources and dates itself; quarantine is left to this mask
-            fused = {row: value for row, value in fused.items() if mask[row]}
+    if hasattr(index, "search_candidates"):  # a store that searches itself (rag.index.milvus_store)
+        found = index.search_candidates(query_vector, query, settings.candidates, filters)
     else:
-        fused, lexical = _fused_candidates(index, query_vector, query, mask, settings)
+        found = _candidates(index, query_vector, query, mask, settings)
+    fused = fuse(found, settings)
+    if mask is not None:  # Milvus filters sources and dates itself; quarantine is left to this mask
+        fused = {row: value for row, value in fused.items() if mask[row]}
     if not fused:
         return Retrieval([], query, as_of, intent)
     rows = np.array(sorted(fused), dtype=np.int64)
     vectors = index.vectors(rows)
     dense = vectors @ query_vector
+    lexical = dict(zip(found.rows.tolist(), found.lexical.tolist()))
     score = np.array([fused[r] for r in rows])
     score = score / score.max()
     if intent:
@@ -86,7 +89,7 @@ def retrieve(
     if asked or asked.entities:
         score = score + np.array([_agreement(index, int(r), asked, settings) for r in rows])
     chosen = sorted(_diversify(index, rows, score, vectors, k, settings), key=lambda i: -score[i])
-    hits = [index.hit(int(rows[i]), score[i], dense[i], lexical[rows[i]]) for i in chosen]
+    hits = [index.hit(int(rows[i]), score[i], dense[i], lexical[int(rows[i])]) for i in chosen]
     return Retrieval(hits, query, as_of, intent)
 
 
@@ -107,20 +110,15 @@ def newest_date(index: Index) -> date | None:
     return max((a.published for a in index.articles if a.published), default=None)
 
 
-def _fused_candidates(index: Index, query_vector: np.ndarray, query: str, mask: np.ndarray | None,
-                      settings: RetrieveSettings) -> tuple[dict[int, float], np.ndarray]:
-    """Dense and BM25 candidate rows fused by reciprocal rank, and every row's BM25 score."""
+def _candidates(index: Index, query_vector: np.ndarray, query: str, mask: np.ndarray | None,
+                settings: RetrieveSettings) -> Candidates:
+    """The top dense and BM25 rows the mask allows, each scored by both searches."""
     dense_rows = _dense_candidates(index, query_vector, settings.candidates, mask, settings)
     lexical = index.lexical.scores(query)
     if mask is not None:
         lexical = np.where(mask, lexical, 0.0)
-    lexical_rows = _top(lexical, settings.candidates)
-
-    fused: dict[int, float] = {}
-    for weight, rows in ((settings.dense_weight, dense_rows), (settings.lexical_weight, lexical_rows)):
-        for rank, row in enumerate(rows):
-            fused[row] = fused.get(row, 0.0) + weight / (settings.rrf_k + rank + 1)
-    return fused, lexical
+    return Candidates.of(dense_rows, _top(lexical, settings.candidates),
+                         lambda rows: index.vectors(rows) @ query_vector, lambda rows: lexical[rows])
 
 
 def _dense_candidates(index: Index, query_vector: np.ndarray, n: int, mask: np.ndarray | None,

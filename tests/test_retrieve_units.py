@@ -7,7 +7,8 @@ is known without a model: ``StubEmbedder`` stands in for the sentence-transforme
 Only the "zeppelin hangar" question shares words with the passages, so BM25 finds nothing for the others.
 
 Most tests keep ``candidates`` (per retriever, before fusion) small so the fused scores can be worked out
-by hand: reciprocal rank fusion gives a chunk at 0-based rank r ``weight / (rrf_k + r + 1)`` per list.
+by hand. Those that work out ranks use reciprocal rank fusion (``RRF``), which gives a chunk at 0-based rank
+r ``weight / (rrf_k + r + 1)`` per list; the default convex fusion has tests of its own.
 """
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ from rag.retrieve import Filters, retrieve
 from rag.types import Article, Chunk
 
 DIM = 8
+RRF = RetrieveSettings(fusion="rrf", dense_weight=1.0, lexical_weight=1.0)
 AS_OF = date(2024, 6, 5)  # a Wednesday: "last week" is Monday 27 May to Sunday 2 June
 
 
@@ -128,7 +130,7 @@ def test_the_hand_made_index_ranks_as_designed(index):
 
 
 def test_fusion_puts_a_chunk_both_retrievers_found_above_those_one_found(index, embedder):
-    settings = RetrieveSettings(candidates=3)
+    settings = replace(RRF, candidates=3)
     rrf = settings.rrf_k
     fused = {  # ranks 1-3 in the dense list, then in the BM25 list
         "dense-first#0": 1 / (rrf + 1),
@@ -149,6 +151,33 @@ def test_fusion_puts_a_chunk_both_retrievers_found_above_those_one_found(index, 
     assert both.text == "The zeppelin hangar will reopen to visitors." and both.source == "Gazette"
 
 
+def test_convex_fusion_scores_every_candidate_by_both_searches(index, embedder):
+    # Two candidates a search: dense ranks dense-first (cosine 1), dense-second (0.9); BM25 ranks lexical-first,
+    # then both. Both searches score all four: "both" keeps its cosine 0.8 though the dense search did not rank it.
+    settings = RetrieveSettings(candidates=2)
+    bm25 = index.lexical.scores("zeppelin hangar")
+    row = {chunk_id: index.chunk_ids.index(chunk_id) for chunk_id in
+           ("dense-first#0", "dense-second#0", "both#0", "lexical-first#0")}
+    cosine = {"dense-first#0": 1.0, "dense-second#0": 0.9, "both#0": 0.8, "lexical-first#0": 0.0}
+    best_bm25 = max(bm25[r] for r in row.values())
+    w_dense, w_lexical = settings.dense_weight, settings.lexical_weight
+    fused = {c: (w_dense * cosine[c] + w_lexical * bm25[r] / best_bm25) / (w_dense + w_lexical) for c, r in row.items()}
+    top = max(fused.values())
+
+    retrieval = retrieve(index, embedder, "zeppelin hangar", settings=settings)
+
+    assert {h.chunk_id: h.score for h in retrieval.hits} == pytest.approx({c: v / top for c, v in fused.items()}, abs=1e-4)
+    assert ids(retrieval)[0] == "both#0"  # close in meaning and sharing the words
+    # Reciprocal rank sees "both" only at BM25's second place: below dense-first, first in one list.
+    by_rank = retrieve(index, embedder, "zeppelin hangar", settings=replace(RRF, candidates=2))
+    assert ids(by_rank).index("both#0") > ids(by_rank).index("dense-first#0")
+
+
+def test_an_unknown_fusion_is_refused(index, embedder):
+    with pytest.raises(ValueError, match="fusion must be one of convex, rrf"):
+        retrieve(index, embedder, "zeppelin hangar", settings=RetrieveSettings(fusion="borda"))
+
+
 @pytest.mark.parametrize("weights, first_three", [
     ({"dense_weight": 2.0}, ["both#0", "dense-first#0", "dense-second#0"]),
     ({"lexical_weight": 2.0}, ["both#0", "lexical-first#0", "lexical-third#0"]),
@@ -156,14 +185,16 @@ def test_fusion_puts_a_chunk_both_retrievers_found_above_those_one_found(index, 
     ({"dense_weight": 0.0}, ["lexical-first#0", "both#0", "lexical-third#0"]),  # the BM25 order alone
 ])
 def test_weights_shift_the_fused_order(index, embedder, weights, first_three):
-    settings = RetrieveSettings(candidates=3, **weights)
+    settings = replace(RRF, candidates=3, **weights)
     hits = retrieve(index, embedder, "zeppelin hangar", settings=settings).hits
     assert [h.chunk_id for h in hits[:3]] == first_three
 
 
-def test_the_weights_decide_between_a_dense_and_a_lexical_first(index, embedder):
+@pytest.mark.parametrize("fusion", ["rrf", "convex"])
+def test_the_weights_decide_between_a_dense_and_a_lexical_first(index, embedder, fusion):
     def score(chunk_id, **weights):
-        hits = retrieve(index, embedder, "zeppelin hangar", settings=RetrieveSettings(candidates=3, **weights)).hits
+        settings = replace(RRF, fusion=fusion, candidates=3, **weights)
+        hits = retrieve(index, embedder, "zeppelin hangar", settings=settings).hits
         return next(h.score for h in hits if h.chunk_id == chunk_id)
 
     assert score("dense-first#0") == pytest.approx(score("lexical-first#0"))
@@ -184,7 +215,7 @@ def test_at_most_max_per_article_passages_of_one_article(index, embedder):
 
 
 def test_mmr_prefers_a_different_passage_to_a_near_copy(index, embedder):
-    settings = RetrieveSettings(candidates=3, k=2)
+    settings = replace(RRF, candidates=3, k=2)
     question = "Where did the cliff give way?"
     # Fused (dense only): road 1, road-copy 61/62, evacuation 61/63. Beside the chosen road passage:
     # road-copy 0.75 * 61/62 - 0.25 * 0.99 = 0.490 < evacuation 0.75 * 61/63 - 0.25 * 0.80 = 0.526.
@@ -229,7 +260,7 @@ def test_an_empty_index_returns_no_hits(tmp_path, embedder):
 
 
 def test_last_week_moves_a_dated_article_up(index, embedder):
-    settings = RetrieveSettings(candidates=2)
+    settings = replace(RRF, candidates=2)
     plain = retrieve(index, embedder, "What happened at the port?", as_of=AS_OF, settings=settings)
     dated = retrieve(index, embedder, "What happened at the port last week?", as_of=AS_OF, settings=settings)
 

@@ -23,6 +23,7 @@ from pymilvus.exceptions import MilvusException
 
 from rag.config import MilvusSettings, RetrieveSettings
 from rag.desk import Newsdesk
+from rag.fusion import fuse
 from rag.index.milvus_store import (
     MilvusIndex,
     live_collection,
@@ -74,16 +75,26 @@ def test_milvus_holds_what_the_folder_index_holds(sample_index_dir, milvus_targe
     assert cosines(milvus.all_vectors(), folder.all_vectors()).min() > 0.999
 
 
-def test_hybrid_search_fuses_dense_and_bm25_inside_milvus(desk, milvus_desk):
+def test_milvus_candidates_are_scored_by_both_searches_as_the_folder_stores_are(desk, milvus_desk):
     index, settings = milvus_desk.index, RetrieveSettings()
     query_vector = milvus_desk.embedder.embed_one(SEED_QUESTION)
-    fused, _ = index.hybrid_candidates(query_vector, SEED_QUESTION, settings.candidates, Filters(), settings)
+    found = index.search_candidates(query_vector, SEED_QUESTION, settings.candidates, Filters())
     # Dense alone gives `candidates` rows; BM25 adds rows the dense search did not rank.
-    assert len(fused) > settings.candidates
-    best = max(fused, key=fused.get)
-    assert index.article_of(best).id == SEED_ID
-    # More than one search's best reciprocal rank: both the dense and the BM25 search ranked it.
-    assert fused[best] > 1 / (settings.rrf_k + 1)
+    assert len(found.dense_ranked) == settings.candidates and len(found.rows) > settings.candidates
+    fused = fuse(found, settings)
+    best_two = {index.article_of(r).id for r in sorted(fused, key=fused.get)[-2:]}
+    assert best_two == {SEED_ID, "tech/microsoft-smart-campaigns-twitter"}  # the two articles on the story
+    assert found.lexical.max() > 0 and found.lexical.min() >= 0  # BM25 scores, positive as the folder store's
+    # A row only the dense search ranked still has its BM25 score, from a search restricted to such rows (with
+    # 10 candidates a search, BM25 leaves out rows that hold a query term: 38 chunks hold one here).
+    few = index.search_candidates(query_vector, SEED_QUESTION, 10, Filters())
+    dense_only = [i for i, row in enumerate(few.rows) if row not in few.lexical_ranked]
+    assert dense_only and any(few.lexical[i] > 0 for i in dense_only)
+    ranked_lexical = desk.index.lexical.scores(SEED_QUESTION)[few.rows]
+    assert [r for r, s in zip(few.rows, few.lexical) if s > 0] == [r for r, s in zip(few.rows, ranked_lexical) if s > 0]
+    # Every row's dense score is its stored vector's, as in the folder store.
+    folder = desk.index.vectors(found.rows) @ query_vector
+    assert found.dense == pytest.approx(folder, abs=2e-3)
 
     ours, theirs = milvus_desk.ask(SEED_QUESTION), desk.ask(SEED_QUESTION)
     assert {h.article_id for h in ours.passages[:5]} == {h.article_id for h in theirs.passages[:5]}
@@ -92,16 +103,16 @@ def test_hybrid_search_fuses_dense_and_bm25_inside_milvus(desk, milvus_desk):
 
 
 def test_source_and_date_filters_run_inside_milvus(milvus_desk):
-    index, settings = milvus_desk.index, RetrieveSettings()
+    index = milvus_desk.index
     query_vector = milvus_desk.embedder.embed_one("Twitter advertisers")
     source = "Tech Ledger"
-    fused, _ = index.hybrid_candidates(query_vector, "Twitter advertisers", 50, Filters((source.lower(),)), settings)
-    assert fused and {index.article_of(r).source for r in fused} == {source}
+    found = index.search_candidates(query_vector, "Twitter advertisers", 50, Filters((source.lower(),)))
+    assert len(found.rows) and {index.article_of(r).source for r in found.rows} == {source}
 
     dated = [a.published for a in index.articles if a.published]
     since, until = sorted(dated)[len(dated) // 3], sorted(dated)[2 * len(dated) // 3]
-    fused, _ = index.hybrid_candidates(query_vector, "Twitter advertisers", 50, Filters((), since, until), settings)
-    assert fused and all(since <= index.article_of(r).published <= until for r in fused)
+    found = index.search_candidates(query_vector, "Twitter advertisers", 50, Filters((), since, until))
+    assert len(found.rows) and all(since <= index.article_of(r).published <= until for r in found.rows)
     outside = [a for a in index.articles if a.published and not since <= a.published <= until]
     assert outside  # the window really leaves articles out
 

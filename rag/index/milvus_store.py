@@ -10,11 +10,11 @@ Every write fills a new pair and only then moves the alias (``create_alias``/``a
 that fails or is killed midway leaves the previous version answering. The live version and the one before
 it are kept (readers that opened it keep working); older ones are dropped.
 
-Search runs inside Milvus: a dense request and a BM25 request (Milvus's own ``FunctionType.BM25`` over a
-VARCHAR field), fused by ``RRFRanker`` in one ``hybrid_search``, source and date filters as filter
-expressions in both. Milvus Lite ignores the analyzer's ``stemmer`` and ``stop`` filters (milvus-lite 3.2.2),
-so the BM25 field holds the chunk's index terms (``rag.index.lexical.terms``: stemmed, stop words out) and
-queries are reduced the same way: both stores match the same terms.
+Search runs inside Milvus: a dense search and a BM25 search (Milvus's own ``FunctionType.BM25`` over a
+VARCHAR field), source and date filters as filter expressions in both; their candidates are fused by the
+same code as the folder store's (``rag.fusion``). Milvus Lite ignores the analyzer's ``stemmer`` and ``stop``
+filters (milvus-lite 3.2.2), so the BM25 field holds the chunk's index terms (``rag.index.lexical.terms``:
+stemmed, stop words out) and queries are reduced the same way: both stores match the same terms.
 """
 from __future__ import annotations
 
@@ -31,17 +31,11 @@ from functools import cache
 from pathlib import Path, PurePosixPath
 
 import numpy as np
-from pymilvus import (
-    AnnSearchRequest,
-    DataType,
-    Function,
-    FunctionType,
-    MilvusClient,
-    RRFRanker,
-)
+from pymilvus import DataType, Function, FunctionType, MilvusClient
 
-from ..config import MilvusSettings, RetrieveSettings
+from ..config import MilvusSettings
 from ..errors import IndexMissingError
+from ..fusion import Candidates
 from ..types import Article, Duplicate, Problem
 from .lexical import LexicalIndex, terms, with_equivalents
 from .store import UNKNOWN_SOURCE, Index, IndexContents
@@ -116,22 +110,38 @@ class MilvusIndex(Index):
     def all_vectors(self) -> np.ndarray:
         return self.vectors(range(len(self)))
 
-    def hybrid_candidates(self, query_vector: np.ndarray, query: str, n: int, filters,
-                          settings: RetrieveSettings) -> tuple[dict[int, float], dict[int, float]]:
-        """Chunk rows for ``query`` with their fused score, from one Milvus ``hybrid_search``.
-
-        Dense and BM25 requests of ``n`` each, filtered inside Milvus, fused by reciprocal rank with
-        ``settings.rrf_k`` (unweighted: Milvus's RRF has no per-request weights). The second mapping is
-        the rows' BM25 scores, which Milvus does not report from a fused search: empty.
-        """
+    def search_candidates(self, query_vector: np.ndarray, query: str, n: int, filters) -> Candidates:
+        """The top ``n`` rows of a dense and of a BM25 search inside Milvus, filtered there, each row scored by
+        both searches: the dense score of a row only BM25 found comes from its stored vector, the BM25 score of
+        a row only the dense search found from a BM25 search restricted to those rows (0 when it has no query
+        term), as the folder store scores them (``rag.fusion``)."""
         expression = filter_expression(filters)
-        requests = [AnnSearchRequest([query_vector.tolist()], "dense", {}, n, expr=expression)]
+        dense = self._search("dense", query_vector.tolist(), n, expression)
         query_terms = " ".join(with_equivalents(terms(query)))
-        if query_terms:
-            requests.append(AnnSearchRequest([query_terms], "sparse", {}, n, expr=expression))
-        found = self._client.hybrid_search(self.collection, requests, RRFRanker(settings.rrf_k), limit=2 * n,
-                                           output_fields=["row"])
-        return {int(h["entity"]["row"]): float(h["distance"]) for h in found[0]}, defaultdict(float)
+        lexical = self._search("sparse", query_terms, n, expression) if query_terms else {}
+        unscored = [row for row in dense if row not in lexical]
+        if query_terms and unscored:
+            among = f"row in {unscored}"
+            lexical_rest = self._search("sparse", query_terms, len(unscored),
+                                        f"({expression}) and {among}" if expression else among)
+        else:
+            lexical_rest = {}
+
+        def dense_of(rows: np.ndarray) -> np.ndarray:
+            return self.vectors(rows) @ query_vector
+
+        def lexical_of(rows: np.ndarray) -> np.ndarray:
+            return np.array([lexical.get(int(r), lexical_rest.get(int(r), 0.0)) for r in rows], dtype=np.float32)
+
+        return Candidates.of(list(dense), list(lexical), dense_of, lexical_of)
+
+    def _search(self, field: str, query, n: int, expression: str) -> dict[int, float]:
+        """Rows of one Milvus search, best first, with their scores (inner product, or BM25)."""
+        found = self._client.search(self.collection, data=[query], anns_field=field, limit=n, filter=expression,
+                                    output_fields=["row"])
+        if field == "sparse":  # Milvus Lite 3.2.2 gives BM25 as a negative distance (-11.8 for the best match)
+            return {int(h["entity"]["row"]): abs(float(h["distance"])) for h in found[0]}
+        return {int(h["entity"]["row"]): float(h["distance"]) for h in found[0]}
 
     def size_bytes(self) -> int:
         """Milvus Lite's data folder on disk; 0 for a server, whose storage is its own."""
