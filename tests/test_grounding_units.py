@@ -276,6 +276,9 @@ MUSK = hit("musk#0", "Musk said the fees would stay.", title="Fees stay")
     ("What did Mo Farah say about Twitter?", ("Farah",)),
     ("What do British users pay Twitter?", ()),
     ("What does Twitter charge for its Pro API tier?", ("Pro",)),  # no person: every word is needed
+    # The sentences before the question set its context: their names need not be found, unless it repeats them.
+    ("GitHub moved to Azure in 2024. What did Twitter charge?", ()),
+    ("GitHub moved to Azure in 2024. What did GitHub charge?", ("GitHub",)),
 ])
 def test_missing_names_are_names_and_numbers_no_passage_contains(question, missing):
     assert missing_names(question, [TWITTER, MUSK]) == missing

@@ -18,7 +18,7 @@ from ..question.focus import Focus, asked_focus
 from ..question.followup import last_question
 from ..question.kind import expected_kinds
 from ..question.reading import YEAR, constraints
-from ..text import NAME_OR_NUMBER
+from ..text import NAME_OR_NUMBER, split_sentences
 from ..types import Article, Hit
 from .scorer import SupportScorer
 
@@ -124,7 +124,7 @@ def missing_names(question: str, hits: Sequence[Hit], index: Index | None = None
     names = _names(question)
     missing = _missing(names, hits, index)
     if missing:  # spaCy only now: most questions' names are all found
-        optional = _descriptive_words(question)
+        optional = _descriptive_words(question) | _context_names(question)
         if optional & set(missing):
             missing = _missing([n for n in names if n not in optional], hits, index)
     return missing
@@ -182,6 +182,16 @@ def _lacking(names: Sequence[str], texts: Sequence[str]) -> tuple[str, ...]:
 def _dated(item: Hit | Article) -> str:
     """A passage's or an article's title, date and text, where a question's names and figures are looked for."""
     return f"{item.title} {item.published.isoformat() if item.published else ''} {item.text}"
+
+
+def _context_names(question: str) -> set[str]:
+    """Names only the sentences before the question's last one give: context the asker sets ("Vin Scully died
+    this week at the age of 94. Which team did he call games for?"), which an answering article need not repeat."""
+    spans = split_sentences(question)
+    if len(spans) < 2:
+        return set()
+    last = set(_names(question[spans[-1][0]:]))
+    return {n for n in _names(question[:spans[-1][0]]) if n not in last}
 
 
 def _descriptive_words(question: str) -> set[str]:
