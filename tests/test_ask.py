@@ -54,6 +54,26 @@ def test_question_about_a_covered_story_but_an_absent_detail_abstains(desk):
     assert_citations_resolve(answer)
 
 
+def test_which_of_two_events_came_first_is_read_from_the_dates_of_the_articles_reporting_them(desk):
+    answer = desk.ask("Which came first: Microsoft's multibillion-dollar OpenAI investment or its confirmation "
+                      "that Bing runs on GPT-4?")
+    assert answer.text.startswith("Microsoft's multibillion-dollar OpenAI investment (23 January 2023, then 15 March 2023): ")
+    assert [c.hit.article_id for c in answer.citations] == ["tech/microsoft-openai-investment", "tech/bing-gpt4-chatbot"]
+    assert all(c.verified for c in answer.citations)
+    answer = desk.ask("Which happened later: the OpenAI investment or the Bing confirmation?")
+    assert answer.text.startswith("The Bing confirmation (23 January 2023, then 15 March 2023): ")
+    answer = desk.ask("Did Microsoft notify Smart Campaigns customers about dropping Twitter before or after Musk "
+                      "threatened to sue it?")
+    assert answer.text.startswith("Before (19 February 2025, then 22 February 2025): ")
+    assert_citations_resolve(answer)
+
+
+def test_events_of_one_article_are_not_ordered_by_its_date(desk):
+    # Both races of the 2022 Tour are in one article: its date says nothing of their order.
+    answer = desk.ask("Which came first: Jonas Eriksen's win or Isla Brodie's win in the women's race?")
+    assert not re.match(r"^[^:]*\(\d+ \w+ \d{4}, then", answer.text), answer.text
+
+
 def test_articles_about_other_years_do_not_answer_for_the_asked_one(desk):
     # The sample holds the 2023 and 2024 Harbourside Opens, and mentions 2022 elsewhere; not the 2022 Open.
     answer = desk.ask("Who won the women's singles at the 2022 Harbourside Open?")

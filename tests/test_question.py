@@ -57,6 +57,29 @@ def test_options_of_a_choice_are_read_as_written():
     assert read_question("Who won, and what did he say or do next?").options == ()
 
 
+@pytest.mark.parametrize("question, events, earliest, relative", [
+    ("Which came first: the Bing chatbot or the OpenAI deal?", ("the Bing chatbot", "the OpenAI deal"), True, False),
+    ("Which happened later, Twitter's API charges or its $8 blue tick?", ("Twitter's API charges", "its $8 blue tick"),
+     False, False),
+    ("Did Microsoft drop Twitter before or after Musk threatened to sue?", ("Microsoft drop Twitter", "Musk threatened to sue"),
+     True, True),
+])
+def test_a_question_about_the_order_of_two_events_names_them(question, events, earliest, relative):
+    reading = read_question(question)
+    assert reading.order is not None and reading.kind == "either/or"
+    assert (reading.order.events, reading.order.earliest, reading.order.relative) == (events, earliest, relative)
+    assert reading.options == (("Before", "After") if relative else events)
+
+
+@pytest.mark.parametrize("question", [
+    "Is DreamWorks Animation owned by Time Warner or Universal?",  # a choice, but no order
+    "Which came first in the poll?",  # an order word, but no two events
+    "Who finished first in the 2021 Tour of the Northern Fells?",
+])
+def test_other_questions_ask_no_order(question):
+    assert read_question(question).order is None
+
+
 def test_a_sentence_naming_another_year_disagrees_and_one_naming_the_asked_year_agrees():
     asked = read_question("Who won the 2021 Tour de France?").constraints
     assert asked.agreement("Egan Bernal officially won the 2019 Tour de France.") == -1

@@ -23,6 +23,7 @@ from ..question.reading import CHOICE_KINDS, QuestionReading, read_question
 from ..text import FIGURE, NAME_TOKEN, words_and_numbers
 from ..types import Hit, Turn
 from .base import AnswerBackend
+from .order import day, order_of
 from .prompts import NOT_COVERED
 from .short import chosen_option, short_answer, verdict
 
@@ -60,6 +61,15 @@ class ExtractiveBackend(AnswerBackend):
         # Relevance is judged against the question with its conversation; the kind of answer by the question itself.
         focus = self.rewrite(question, history) if history else question
         reading = read_question(question)
+        if reading.order:  # "Which came first: X or Y?": each event in its own article, ordered by date
+            told = order_of(reading.order, passages, self.context.scorer)
+            if told:
+                answer, events = told
+                when = ", then ".join(day(t.published) for t in events)
+                first, then = (t.sentence for t in events)
+                yield f"{answer[:1].upper()}{answer[1:]} ({when}): {_as_sentence(first.text)} [{first.passage + 1}]"
+                yield f" {_as_sentence(then.text)} [{then.passage + 1}]"
+                return
         ranking = self.rank(question, passages, focus=focus, reading=reading)
         chosen = self.select(question, passages, self.settings.max_sentences, focus=focus, ranking=ranking)
         if reading.kind in CHOICE_KINDS or reading.short:

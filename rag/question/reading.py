@@ -123,6 +123,16 @@ class Constraints:
 
 
 @dataclass(frozen=True)
+class Order:
+    """A question asking which of two events came first, or last: the events as the question words them.
+    ``relative``: it asks whether the first came before or after the second ("Did X before or after Y?")."""
+
+    events: tuple[str, str]
+    earliest: bool = True
+    relative: bool = False
+
+
+@dataclass(frozen=True)
 class QuestionReading:
     """What a question asks: the kind of answer, the constraints it must agree with, its focus, and the
     options of a choice ("Time Warner or Universal")."""
@@ -132,6 +142,7 @@ class QuestionReading:
     constraints: Constraints = field(default_factory=Constraints)
     focus: Focus | None = None
     options: tuple[str, ...] = ()
+    order: Order | None = None  # which of two events came first or last
 
     @property
     def short(self) -> bool:
@@ -142,8 +153,30 @@ class QuestionReading:
 def read_question(question: str) -> QuestionReading:
     """Read ``question``: its kind of answer, constraints, focus and options (see ``QuestionReading``)."""
     body, options = _options(question)
+    order = _order(body)
+    if order:
+        options = ("Before", "After") if order.relative else order.events
     kind = "either/or" if options else _kind(body)
-    return QuestionReading(question, kind, constraints(body), asked_focus(body), options)
+    return QuestionReading(question, kind, constraints(body), asked_focus(body), options, order)
+
+
+# "Which came first: X or Y?", "Which happened later, X or Y?"
+_ORDER_CHOICE = re.compile(r"^\W*(?:which|what)\b[^:,?]*?\b(first|earlier|sooner|later|last|most recently)\W*[:,]\s*"
+                           r"(.+?),?\s+or\s+(.+?)\s*\?*\s*$", re.I)
+# "Did X before or after Y?"
+_BEFORE_AFTER = re.compile(r"^\W*(?:did|was|were|is|are|has|have|had|does|do)\s+(.+?)\s+(?:before or after|after or "
+                           r"before)\s+(.+?)\s*\?*\s*$", re.I)
+
+
+def _order(question: str) -> Order | None:
+    """The two events whose order ``question`` asks, if it asks one."""
+    choice = _ORDER_CHOICE.match(question)
+    if choice:
+        return Order((choice.group(2), choice.group(3)), earliest=choice.group(1).lower() in ("first", "earlier", "sooner"))
+    relative = _BEFORE_AFTER.match(question)
+    if relative:
+        return Order((relative.group(1), relative.group(2)), relative=True)
+    return None
 
 
 def constraints(text: str) -> Constraints:
