@@ -155,8 +155,9 @@ def read_question(question: str) -> QuestionReading:
     body, options = _options(question)
     order = _order(body)
     if order:
-        options = ("Before", "After") if order.relative else order.events
-    kind = "either/or" if options else _kind(body)
+        # "Before" or "After" is read from dates only (rag.answer.order): a sentence saying "after" chooses nothing.
+        options = () if order.relative else order.events
+    kind = "either/or" if options or order else _kind(body)
     return QuestionReading(question, kind, constraints(body), asked_focus(body), options, order)
 
 
