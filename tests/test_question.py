@@ -180,3 +180,5 @@ def test_the_answer_prompt_states_the_constraints():
     system = answer_messages("Who won the women's singles Wimbledon in 2019?", [])[0]["content"]
     assert system.startswith(ANSWER_SYSTEM) and "about: 2019; women's; singles." in system
     assert answer_messages("Who won Wimbledon?", [])[0]["content"] == ANSWER_SYSTEM
+    order = answer_messages("Which came first: the Bing chatbot or the OpenAI deal?", [])[0]["content"]
+    assert order.startswith(ANSWER_SYSTEM) and "compare the dates of the passages reporting each" in order

@@ -35,6 +35,10 @@ _EARLIER = "\nEarlier questions in this conversation, for context only:\n{questi
 # another one reads alike and is the commonest wrong answer ("Who won the 2021 Tour?" -> the 2019 winner).
 _CONSTRAINTS = (" The question asks specifically about: {constraints}. A passage about a different year, quarter, "
                 "edition or category does not answer it.")
+# Appended when the question asks which of two events came first (rag.question.reading.Order): no sentence
+# says so, and a model left to itself answers with whichever event it read first.
+_ORDER = (" The question asks which of two events happened first: a passage's date is when its article reported "
+          "the event, so compare the dates of the passages reporting each, and cite both.")
 
 REWRITE_SYSTEM = """You rewrite the last question of a conversation so that it can be understood without the \
 conversation. Replace pronouns and vague references with the names they refer to. Keep it short. Do not answer it. \
@@ -66,13 +70,16 @@ def answer_messages(question: str, passages: Sequence[Hit], history: Sequence[Tu
 
     Of the conversation only earlier questions are shown, so a follow-up ("when did he leave?") can be
     read; earlier answers are not, as their [n] markers count other passages. The constraints the
-    question names (2021, Q1, women's) are stated with the rules.
+    question names (2021, Q1, women's), and for an order question how to read its dates, are stated with the
+    rules.
     """
     earlier = "\n".join(f"- {t.question.strip()}" for t in history[-context_turns:])
     user = _ANSWER_USER.format(passages=passage_block(passages), question=question.strip(),
                                earlier=_EARLIER.format(questions=earlier) if earlier else "")
-    asked = read_question(question).constraints
-    system = ANSWER_SYSTEM + (_CONSTRAINTS.format(constraints=asked.describe()) if asked else "")
+    reading = read_question(question)
+    asked = reading.constraints
+    system = (ANSWER_SYSTEM + (_CONSTRAINTS.format(constraints=asked.describe()) if asked else "")
+              + (_ORDER if reading.order else ""))
     return [{"role": "system", "content": system}, {"role": "user", "content": user}]
 
 
