@@ -79,6 +79,9 @@ def test_articles_about_other_years_do_not_answer_for_the_asked_one(desk):
     answer = desk.ask("Who won the women's singles at the 2022 Harbourside Open?")
     assert answer.abstained, answer.text
     assert answer.abstain_reason == "The articles found tell of another year than “2022”."
+    # An article that names no year beside the race, published before the asked year, is not about it either.
+    answer = desk.ask("Who won the 2023 Tour of the Northern Fells?")
+    assert answer.abstained and answer.abstain_reason == "The articles found tell of another year than “2023”."
     answer = desk.ask("Who won the women's singles at the 2023 Harbourside Open?")
     assert not answer.abstained and "Kovač" in answer.text
     # Published in the asked year counts, whatever other years the article names beside the race.

@@ -131,9 +131,9 @@ def missing_names(question: str, hits: Sequence[Hit], index: Index | None = None
 
 
 def other_years(question: str, hits: Sequence[Hit], index: Index) -> tuple[int, ...]:
-    """The years ``question`` asks about when every retrieved article holding its other names is about another
-    year (``Constraints.agreement``) and was published in another; none when one of them names the asked year
-    or no other, or was published in it, or when the question asks no year.
+    """The years ``question`` asks about when no retrieved article holding the names of the year's clause names
+    the asked year (``Constraints.agreement``) or was published in it; none when the question asks no year.
+    An article naming no year and published in another says nothing of the asked one.
 
     The names check passes "Who won the women's singles at the 2022 Harbourside Open?" over the 2023 and 2024
     Opens when one of them mentions 2022 in passing; neither says who won in 2022.
@@ -148,7 +148,7 @@ def other_years(question: str, hits: Sequence[Hit], index: Index) -> tuple[int, 
     articles = [index.articles[index.article_row[i]] for i in dict.fromkeys(h.article_id for h in hits)]
     about = [a for a in articles if not _lacking(names, [_dated(a)])] or articles
     if any(a.published and a.published.year in asked.years
-           or asked.agreement(f"{a.title}\n{a.text}", a.published) >= 0 for a in about):
+           or asked.agreement(f"{a.title}\n{a.text}", a.published) == 1 for a in about):
         return ()
     return asked.years
 
