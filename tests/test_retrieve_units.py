@@ -46,7 +46,7 @@ STORIES = [
     ("both", "Sheds to reopen", "Gazette", date(2024, 5, 20),
      [("The zeppelin hangar will reopen to visitors.", unit(e0=0.8, e5=0.6))]),
     ("lexical-first", "Airship tours", "Courier", date(2024, 3, 15),
-     [("Tours of the zeppelin hangar and the zeppelin works start soon.", unit(e6=1))]),
+     [("Tours of the zeppelin hangar and zeppelin works.", unit(e6=1))]),
     ("lexical-third", "Flight over Bedford", "Gazette", date(2024, 1, 10),
      [("A zeppelin flew over Bedford on Tuesday.", unit(e7=1))]),
     # "cliff" (e1): a story, a near-copy of it that deduplication missed, and a different passage.
@@ -298,3 +298,17 @@ def test_bm25_finds_the_spelled_out_quarter_for_q1():
     lexical = LexicalIndex.build(["Tesla revenue rose in the first quarter.", "Tesla revenue fell in the fourth quarter."])
     scores = lexical.scores("Tesla revenue Q1")
     assert scores[0] > scores[1]
+
+
+def test_bm25_weighs_a_term_by_the_length_of_the_chunk_as_set():
+    from rag.config import LexicalSettings
+    from rag.index.lexical import LexicalIndex
+
+    texts = ["The zeppelin flew.", "The zeppelin flew over Bedford, Luton, Cardington and the Ouse valley at dusk."]
+    unnormalised = LexicalIndex.build(texts, LexicalSettings(b=0.0)).scores("zeppelin")
+    assert unnormalised[0] == pytest.approx(unnormalised[1])  # b 0: length does not count
+    default = LexicalIndex.build(texts).scores("zeppelin")
+    partly = LexicalIndex.build(texts, LexicalSettings(b=0.75)).scores("zeppelin")
+    # The default (b 1) favours the short chunk more than BM25's usual 0.75 does.
+    assert default[0] / default[1] > partly[0] / partly[1] > 1
+

@@ -13,6 +13,8 @@ import bm25s
 import numpy as np
 import Stemmer
 
+from ..config import LexicalSettings
+
 _WORD = re.compile(r"(?u)\b\w+\b")
 _STOPWORDS = frozenset(bm25s.stopwords.STOPWORDS_EN) | {
     "did", "does", "said", "say", "says", "why", "what", "who", "whom", "whose", "how", "when", "where", "which",
@@ -57,8 +59,8 @@ class LexicalIndex:
         self._df = np.diff(model.scores["indptr"])  # chunks containing each term (CSC columns)
 
     @classmethod
-    def build(cls, texts: list[str]) -> "LexicalIndex":
-        model = bm25s.BM25()
+    def build(cls, texts: list[str], settings: LexicalSettings = LexicalSettings()) -> "LexicalIndex":
+        model = bm25s.BM25(k1=settings.k1, b=settings.b)
         # bm25s cannot index nothing: an emptied index keeps one placeholder row that no query reaches.
         model.index([terms(t) or ["_empty_"] for t in texts] or [["_empty_"]], show_progress=False)
         return cls(model, len(texts))

@@ -12,7 +12,7 @@ it are kept (readers that opened it keep working); older ones are dropped.
 
 Search runs inside Milvus: a dense search and a BM25 search (Milvus's own ``FunctionType.BM25`` over a
 VARCHAR field), source and date filters as filter expressions in both; their candidates are fused by the
-same code as the folder store's (``rag.fusion``). Milvus Lite ignores the analyzer's ``stemmer`` and ``stop``
+same code as the folder store's (``rag.fusion``), with the same BM25 scores. Milvus Lite ignores the analyzer's ``stemmer`` and ``stop``
 filters (milvus-lite 3.2.2), so the BM25 field holds the chunk's index terms (``rag.index.lexical.terms``:
 stemmed, stop words out) and queries are reduced the same way: both stores match the same terms.
 """
@@ -33,7 +33,7 @@ from pathlib import Path, PurePosixPath
 import numpy as np
 from pymilvus import DataType, Function, FunctionType, MilvusClient
 
-from ..config import MilvusSettings
+from ..config import LexicalSettings, MilvusSettings
 from ..errors import IndexMissingError
 from ..fusion import Candidates
 from ..types import Article, Duplicate, Problem
@@ -112,36 +112,22 @@ class MilvusIndex(Index):
 
     def search_candidates(self, query_vector: np.ndarray, query: str, n: int, filters) -> Candidates:
         """The top ``n`` rows of a dense and of a BM25 search inside Milvus, filtered there, each row scored by
-        both searches: the dense score of a row only BM25 found comes from its stored vector, the BM25 score of
-        a row only the dense search found from a BM25 search restricted to those rows (0 when it has no query
-        term), as the folder store scores them (``rag.fusion``)."""
+        both searches as the folder store scores them (``rag.fusion``): the dense score from the row's stored
+        vector, the BM25 score from the same bm25s statistics the folder store keeps (``self.lexical``, held
+        for the grounding checks anyway). Milvus Lite 3.2.2 ignores the BM25 index's ``bm25_b`` (a search with
+        b 0 and b 1 scores alike), so its own scores would rank long chunks above short ones."""
         expression = filter_expression(filters)
         dense = self._search("dense", query_vector.tolist(), n, expression)
         query_terms = " ".join(with_equivalents(terms(query)))
-        lexical = self._search("sparse", query_terms, n, expression) if query_terms else {}
-        unscored = [row for row in dense if row not in lexical]
-        if query_terms and unscored:
-            among = f"row in {unscored}"
-            lexical_rest = self._search("sparse", query_terms, len(unscored),
-                                        f"({expression}) and {among}" if expression else among)
-        else:
-            lexical_rest = {}
+        lexical = self._search("sparse", query_terms, n, expression) if query_terms else []
+        scores = self.lexical.scores(query)
+        return Candidates.of(dense, lexical, lambda rows: self.vectors(rows) @ query_vector, lambda rows: scores[rows])
 
-        def dense_of(rows: np.ndarray) -> np.ndarray:
-            return self.vectors(rows) @ query_vector
-
-        def lexical_of(rows: np.ndarray) -> np.ndarray:
-            return np.array([lexical.get(int(r), lexical_rest.get(int(r), 0.0)) for r in rows], dtype=np.float32)
-
-        return Candidates.of(list(dense), list(lexical), dense_of, lexical_of)
-
-    def _search(self, field: str, query, n: int, expression: str) -> dict[int, float]:
-        """Rows of one Milvus search, best first, with their scores (inner product, or BM25)."""
+    def _search(self, field: str, query, n: int, expression: str) -> list[int]:
+        """The rows of one Milvus search (dense, or BM25), best first."""
         found = self._client.search(self.collection, data=[query], anns_field=field, limit=n, filter=expression,
                                     output_fields=["row"])
-        if field == "sparse":  # Milvus Lite 3.2.2 gives BM25 as a negative distance (-11.8 for the best match)
-            return {int(h["entity"]["row"]): abs(float(h["distance"])) for h in found[0]}
-        return {int(h["entity"]["row"]): float(h["distance"]) for h in found[0]}
+        return [int(h["entity"]["row"]) for h in found[0]]
 
     def size_bytes(self) -> int:
         """Milvus Lite's data folder on disk; 0 for a server, whose storage is its own."""
@@ -236,7 +222,9 @@ def _create_chunks(client: MilvusClient, name: str, dimension: int, settings: Mi
     # Vectors are normalised: inner product is cosine. AUTOINDEX lets a server pick its ANN index;
     # Milvus Lite searches exactly (FLAT).
     index.add_index("dense", index_type="AUTOINDEX", metric_type="IP")
-    index.add_index("sparse", index_type="SPARSE_INVERTED_INDEX", metric_type="BM25")
+    bm25 = LexicalSettings()  # the folder store's parameters: the same BM25 in both
+    index.add_index("sparse", index_type="SPARSE_INVERTED_INDEX", metric_type="BM25",
+                    params={"bm25_k1": bm25.k1, "bm25_b": bm25.b})
     client.create_collection(name, schema=schema, index_params=index)
 
 
