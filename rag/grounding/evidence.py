@@ -38,7 +38,7 @@ class Evidence:
     missing_names: tuple[str, ...] = ()  # question names the passages lack, when no one retrieved article has them all
     focus: Focus | None = None  # what the question asks about ("deep" in "How deep is the sinkhole?")
     focus_coverage: float = 1.0  # the best coverage of the question by one retrieved article naming the focus
-    other_years: tuple[int, ...] = ()  # the asked years, when every article holding the question's names is about another
+    other_years: tuple[int, ...] = ()  # the asked years, when no article holding the year's names is about them
 
     def sufficient(self, settings: AnswerSettings) -> bool:
         return (self.best_similarity >= settings.min_similarity and self.coverage >= settings.min_coverage

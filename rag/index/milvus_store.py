@@ -12,9 +12,10 @@ it are kept (readers that opened it keep working); older ones are dropped.
 
 Search runs inside Milvus: a dense search and a BM25 search (Milvus's own ``FunctionType.BM25`` over a
 VARCHAR field), source and date filters as filter expressions in both; their candidates are fused by the
-same code as the folder store's (``rag.fusion``), with the same BM25 scores. Milvus Lite ignores the analyzer's ``stemmer`` and ``stop``
-filters (milvus-lite 3.2.2), so the BM25 field holds the chunk's index terms (``rag.index.lexical.terms``:
-stemmed, stop words out) and queries are reduced the same way: both stores match the same terms.
+same code as the folder store's (``rag.fusion``), with the same BM25 scores. Milvus Lite ignores the
+analyzer's ``stemmer`` and ``stop`` filters (milvus-lite 3.2.2), so the BM25 field holds the chunk's index
+terms (``rag.index.lexical.terms``: stemmed, stop words out) and queries are reduced the same way: both
+stores match the same terms.
 """
 from __future__ import annotations
 
