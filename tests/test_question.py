@@ -162,6 +162,11 @@ def test_a_nationality_word_answers_a_place_question_as_the_place_a_passage_name
     continent = read_question("Which continent will require phone makers to support one common charger?")
     regulators = "European regulators say phone makers will be required to support a common charging standard."
     assert short_answer(continent, regulators, [regulators, "Europe's rules take effect in 2024."]) == "Europe"
+    # Of a nationality in several words, the last is the nationality; the place is named whole in a passage.
+    country = read_question("Which country declared victory against Covid-19 this week?")
+    leader = "North Korean leader Kim Jong Un declared victory against Covid-19, state media said."
+    assert short_answer(country, leader, [leader, "North Korea lifted its maximum measures."]) == "North Korea"
+    assert short_answer(country, leader, [leader, "South Korea reported 40,000 new cases."]) is None
 
 
 def test_a_number_answer_is_a_count_or_share_not_a_year():

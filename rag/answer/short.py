@@ -81,13 +81,17 @@ def short_answer(reading: QuestionReading, sentence: str, passages: Sequence[str
 
 def _place_of(demonym: str, passages: Sequence[str]) -> str | None:
     """The place a passage names that ``demonym`` is formed from: the place's name, or the name less its last
-    letter, then a vowel ("Russi-ans", "Japan-ese", "Europ-ean"); None when no passage names one."""
+    letter, then a vowel ("Russi-ans", "Japan-ese", "Europ-ean"); of several words, the last ("North Korea-n",
+    "Sri Lanka-n"), the place named whole; None when no passage names one."""
+    *leading, last = demonym.split()
     for passage in passages:
         for name in _CAPITALISED_WORD.findall(passage):
             stems = (name, name[:-1])
-            if 4 <= len(name) < len(demonym) and any(
-                    demonym.startswith(stem) and demonym[len(stem):len(stem) + 1] in _VOWELS for stem in stems):
-                return name
+            if 4 <= len(name) < len(last) and any(
+                    last.startswith(stem) and last[len(stem):len(stem) + 1] in _VOWELS for stem in stems):
+                place = " ".join([*leading, name])
+                if not leading or place in passage:
+                    return place
     return None
 
 
