@@ -87,6 +87,9 @@ def test_articles_about_other_years_do_not_answer_for_the_asked_one(desk):
     # Published in the asked year counts, whatever other years the article names beside the race.
     answer = desk.ask("Who won the men's race at the 2024 Lakeside Marathon?")
     assert not answer.abstained and "Bekele" in answer.text
+    # A year after "since" is a point of reference, not the year asked about: articles of 2025 answer.
+    answer = desk.ask("What has Twitter charged for its API since 2023?")
+    assert not answer.abstained and "$100" in answer.text, answer.abstain_reason
     # A year qualifies the names of its own clause: the 2023 deal is Microsoft's, not Musk's.
     answer = desk.ask("Who has put more money into OpenAI: Elon Musk as a donor, or Microsoft with its 2023 deal?")
     assert not answer.abstained, answer.abstain_reason

@@ -279,6 +279,10 @@ MUSK = hit("musk#0", "Musk said the fees would stay.", title="Fees stay")
     # The sentences before the question set its context: their names need not be found, unless it repeats them.
     ("GitHub moved to Azure in 2024. What did Twitter charge?", ()),
     ("GitHub moved to Azure in 2024. What did GitHub charge?", ("GitHub",)),
+    # A year after "since", "by", "before" ... is a point of reference: the answering article need not write it.
+    ("What has Twitter charged since 2024?", ()),
+    ("What has Twitter charged since early 2024?", ()),
+    ("What did Twitter charge in 2024?", ("2024",)),
 ])
 def test_missing_names_are_names_and_numbers_no_passage_contains(question, missing):
     assert missing_names(question, [TWITTER, MUSK]) == missing

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from ..config import AnswerSettings
 from ..entities import entities, modifiers
@@ -124,7 +124,7 @@ def missing_names(question: str, hits: Sequence[Hit], index: Index | None = None
     names = _names(question)
     missing = _missing(names, hits, index)
     if missing:  # spaCy only now: most questions' names are all found
-        optional = _descriptive_words(question) | _context_names(question)
+        optional = _descriptive_words(question) | _context_names(question) | _reference_years(question)
         if optional & set(missing):
             missing = _missing([n for n in names if n not in optional], hits, index)
     return missing
@@ -139,6 +139,8 @@ def other_years(question: str, hits: Sequence[Hit], index: Index) -> tuple[int, 
     Opens when one of them mentions 2022 in passing; neither says who won in 2022.
     """
     asked = constraints(question)
+    reference = {int(y) for y in _reference_years(question)}
+    asked = replace(asked, years=tuple(y for y in asked.years if y not in reference))
     if not asked.years:
         return ()
     # A year qualifies the names of its own clause: "Microsoft", not "Musk", in "Elon Musk as a donor, or
@@ -154,6 +156,14 @@ def other_years(question: str, hits: Sequence[Hit], index: Index) -> tuple[int, 
 
 
 _CLAUSE = re.compile(r"[,:;]|\bor\b")
+# A year after "since", "by", "before" ... is a point of reference, not the time asked about: "What has Twitter
+# charged since 2023?" is answered by an article of 2025 that never writes 2023.
+_REFERENCE_YEAR = re.compile(r"\b(?:since|by|before|after|until|till|prior to)\s+(?:(?:early|mid|late|the end of)[- ]?\s*)?"
+                             r"((?:19|20)\d{2})\b", re.I)
+
+
+def _reference_years(question: str) -> set[str]:
+    return {m.group(1) for m in _REFERENCE_YEAR.finditer(question)}
 
 
 def _names(question: str) -> list[str]:
