@@ -158,6 +158,11 @@ class RetrieveSettings:
     max_per_article: int = 2
     mmr_lambda: float = 0.75
     recency_weight: float = 0.3  # share of the fused score a time phrase may move
+    # A question naming no time, year, quarter or edition asks about the news as of its day: this share of each
+    # passage's score rests on how recent its article is (as "latest" reads it; 0: off). realtimeqa_dev hits@5/@10
+    # 0.716/0.761 -> 0.807/0.853; 0.4-0.7 gave the same, and from 0.6 sample hits@1 fell (benchmarks/README.md,
+    # "Newest first").
+    newest_first_weight: float = 0.5
     # Added to the fused score (best = 1) of a passage naming the question's year/quarter/edition/qualifier,
     # taken from one naming another; and, times the share of the question's names it holds, for those names.
     # realtimeqa_dev (benchmarks/retrieval_sweep.py): hits@5/@10 0.606/0.670 with neither, 0.596/0.651 with

@@ -1,7 +1,8 @@
 """Hybrid retrieval: dense (FAISS) and BM25 candidates fused (``rag.fusion``), then diversified.
 
 Source and date filters restrict both searches before ranking. A time phrase in the question
-shifts the fused score towards articles from the asked dates; a passage naming the question's year,
+shifts the fused score towards articles from the asked dates, and a question naming no time, year, quarter or
+edition towards the newest (news is asked about as of a day); a passage naming the question's year,
 quarter, edition or names rises, one naming another year or edition sinks (``rag.question.reading``). Maximal marginal relevance with a
 cap per article keeps the passages handed on from being near-copies of one paragraph.
 """
@@ -18,7 +19,7 @@ from .fusion import Candidates, fuse
 from .index.embed import Embedder
 from .index.store import UNKNOWN_SOURCE, Index
 from .question.reading import Constraints, constraints
-from .question.time_phrases import TimeIntent, parse_time
+from .question.time_phrases import NEWEST_FIRST, TimeIntent, parse_time
 from .types import Hit
 
 
@@ -60,7 +61,10 @@ def retrieve(
         raise ValueError(f"k must be a whole number from 1 to {MAX_K}, not {k!r}")
     k = k or settings.k
     as_of = as_of or newest_date(index)
+    asked = constraints(query)
     intent = parse_time(query, as_of) if as_of else None
+    if intent is None and as_of and settings.newest_first_weight and not asked.dated:
+        intent = NEWEST_FIRST
     mask = filters.allowed(index)
     if not settings.include_quarantined and index.quarantined.any():
         mask = ~index.quarantined if mask is None else mask & ~index.quarantined
@@ -84,8 +88,12 @@ def retrieve(
     score = score / score.max()
     if intent:
         fit = np.array([intent.score(index.article_of(r).published, as_of) for r in rows])
-        score = (1 - settings.recency_weight) * score + settings.recency_weight * fit
-    asked = constraints(query)
+        if intent is NEWEST_FIRST:
+            # Scaled, not added to: an unrelated page of the asked week must not rise over an older one that
+            # tells the story.
+            score = score * ((1 - settings.newest_first_weight) + settings.newest_first_weight * fit)
+        else:
+            score = (1 - settings.recency_weight) * score + settings.recency_weight * fit
     if asked or asked.entities:
         score = score + np.array([_agreement(index, int(r), asked, settings) for r in rows])
     chosen = sorted(_diversify(index, rows, score, vectors, k, settings), key=lambda i: -score[i])

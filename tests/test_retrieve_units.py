@@ -24,7 +24,9 @@ from rag.retrieve import Filters, retrieve
 from rag.types import Article, Chunk
 
 DIM = 8
-RRF = RetrieveSettings(fusion="rrf", dense_weight=1.0, lexical_weight=1.0)
+# The fusion tests read the fused scores alone: no lean to the newest article for questions naming no time.
+FUSED = RetrieveSettings(newest_first_weight=0.0)
+RRF = replace(FUSED, fusion="rrf", dense_weight=1.0, lexical_weight=1.0)
 AS_OF = date(2024, 6, 5)  # a Wednesday: "last week" is Monday 27 May to Sunday 2 June
 
 
@@ -76,6 +78,7 @@ QUESTIONS = {
     "What is in the council budget?": unit(e2=1),
     "What happened at the port?": unit(e3=1),
     "What happened at the port last week?": unit(e3=1),
+    "What happened at the 2024 port talks?": unit(e3=1),
 }
 
 
@@ -154,7 +157,7 @@ def test_fusion_puts_a_chunk_both_retrievers_found_above_those_one_found(index, 
 def test_convex_fusion_scores_every_candidate_by_both_searches(index, embedder):
     # Two candidates a search: dense ranks dense-first (cosine 1), dense-second (0.9); BM25 ranks lexical-first,
     # then both. Both searches score all four: "both" keeps its cosine 0.8 though the dense search did not rank it.
-    settings = RetrieveSettings(candidates=2)
+    settings = replace(FUSED, candidates=2)
     bm25 = index.lexical.scores("zeppelin hangar")
     row = {chunk_id: index.chunk_ids.index(chunk_id) for chunk_id in
            ("dense-first#0", "dense-second#0", "both#0", "lexical-first#0")}
@@ -271,6 +274,21 @@ def test_last_week_moves_a_dated_article_up(index, embedder):
     # halving every 7 days outside it (the strike is 26 days before it starts).
     w = settings.recency_weight
     assert [h.score for h in dated.hits] == pytest.approx([(1 - w) * 61 / 62 + w, (1 - w) + w * 0.5 ** (26 / 7)])
+
+
+def test_a_question_naming_no_time_leans_to_the_newest_article(index, embedder):
+    settings = replace(RRF, candidates=2, newest_first_weight=0.5)
+    plain = retrieve(index, embedder, "What happened at the port?", as_of=AS_OF, settings=settings)
+    with_year = retrieve(index, embedder, "What happened at the 2024 port talks?", as_of=AS_OF, settings=settings)
+
+    assert plain.time.phrase == "none named, newest first" and ids(plain) == ["deal#0", "strike#0"]
+    # Fused 61/62 and 1, each scaled by 0.5 + 0.5 x its freshness: halving every 30 days before 5 June.
+    assert [h.score for h in plain.hits] == pytest.approx([61 / 62 * (0.5 + 0.5 * 0.5 ** (7 / 30)),
+                                                           0.5 + 0.5 * 0.5 ** (35 / 30)])
+    # A year, quarter or edition says which time is asked about: the fused order stands.
+    assert with_year.time is None and ids(with_year) == ["strike#0", "deal#0"]
+    assert ids(retrieve(index, embedder, "What happened at the port?", as_of=AS_OF,
+                        settings=replace(settings, newest_first_weight=0.0))) == ["strike#0", "deal#0"]
 
 
 def test_as_of_defaults_to_the_newest_article(index, embedder):

@@ -90,6 +90,11 @@ class Constraints:
     def __bool__(self) -> bool:
         return bool(self.years or self.quarters or self.ordinals or self.qualifiers)
 
+    @property
+    def dated(self) -> bool:
+        """Whether a year, quarter or edition is named: the question is about that time, not the newest news."""
+        return bool(self.years or self.quarters or self.ordinals)
+
     def describe(self) -> str:
         """The constraints in words, for a prompt: "2021; Q1; women's"."""
         parts = [str(y) for y in self.years] + [f"Q{q}" for q in self.quarters]

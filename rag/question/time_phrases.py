@@ -41,6 +41,11 @@ class TimeIntent:
         return value
 
 
+# A question naming no time asks about the news as of the day it is asked ("Which show was green lit for a new
+# season?"): read as "latest". Retrieval applies it only when the question names no year, quarter or edition either.
+NEWEST_FIRST = TimeIntent(start=None, end=None, recent=True, phrase="none named, newest first")
+
+
 def parse_time(question: str, as_of: date) -> TimeIntent | None:
     """The time intent of ``question``, or None when it names no time."""
     q = question.lower()
