@@ -54,6 +54,20 @@ def test_question_about_a_covered_story_but_an_absent_detail_abstains(desk):
     assert_citations_resolve(answer)
 
 
+def test_a_why_question_is_answered_by_the_sentence_giving_the_reason_first(desk):
+    # Sentences about Grok itself score closer to the question; the one giving the reason leads.
+    answer = desk.ask("Why did xAI name its chatbot Grok?")
+    assert answer.text.startswith("The name comes from Robert Heinlein's novel Stranger in a Strange Land"), answer.text
+    assert_citations_resolve(answer)
+
+
+def test_a_how_question_is_answered_by_the_sentence_saying_how(desk):
+    # "responded BY LIMITING ..." says how; without the manner kind the answer quoted the chatbot's launch.
+    answer = desk.ask("How did Microsoft tame the Bing chatbot once testers shared its odd, combative chats?")
+    assert "limiting users to five questions per session" in answer.text.split("[1]")[0], answer.text
+    assert_citations_resolve(answer)
+
+
 def test_which_of_two_events_came_first_is_read_from_the_dates_of_the_articles_reporting_them(desk):
     answer = desk.ask("Which came first: Microsoft's multibillion-dollar OpenAI investment or its confirmation "
                       "that Bing runs on GPT-4?")

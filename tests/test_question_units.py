@@ -41,7 +41,10 @@ AS_OF = date(2024, 6, 5)  # a Wednesday
     ("How many jobs will go?", ["figure"]),
     ("How old is the oak?", ["figure"]),
     ("What percentage of staff left?", ["figure"]),
-    ("Why is the cost rising?", ["reason", "figure"]),
+    ("Why is the cost rising?", ["reason"]),  # a why-question asks a reason, whatever other words it has
+    ("Why did xAI name its chatbot Grok?", ["reason"]),  # "name" is the verb
+    ("How did Microsoft rein in the chatbot?", ["manner"]),
+    ("How will sellers check a buyer's age?", ["manner"]),
     ("When did Musk leave OpenAI?", ["date"]),
     ("What year did the hoard turn up?", ["date"]),
     ("When and why did the strike end?", ["date"]),  # "why" counts only as the first word
@@ -67,6 +70,9 @@ def test_expected_kinds(question, kinds):
     ("date", "It opened.", False),
     ("name", "The award went to Simona Halep.", True),
     ("name", "The award went to her.", False),
+    ("manner", "Microsoft responded by limiting users to five questions.", True),
+    ("manner", "Microsoft limited users to five questions.", False),
+    ("manner", "Lunch was served by noon.", False),
 ])
 def test_how_a_sentence_giving_each_kind_looks(kind, sentence, gives_it):
     looks_like = {k.name: k.looks_like for k in ANSWER_KINDS}[kind]
