@@ -52,6 +52,11 @@ def entities(text: str) -> list[tuple[str, str, int]]:
 _PLAIN_MODIFIERS = frozenset({"JJ", "RB"})
 
 
+def tags(text: str) -> list[tuple[str, str]]:
+    """Each word of ``text`` with its part-of-speech tag (Penn Treebank: "JJS" for "most" in "the most money")."""
+    return [(t.text, t.tag_) for t in _read(text)]
+
+
 def modifiers(text: str) -> list[str]:
     """The plain adjectives and adverbs of ``text`` ("a CONTROVERSIAL visit", "FAMOUSLY called"), by spaCy's tagger."""
     return [t.text for t in _read(text) if t.tag_ in _PLAIN_MODIFIERS]

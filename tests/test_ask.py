@@ -68,6 +68,22 @@ def test_a_how_question_is_answered_by_the_sentence_saying_how(desk):
     assert_citations_resolve(answer)
 
 
+def test_the_most_is_read_from_the_figures_beside_each_name(desk):
+    # No sentence says who got the longest term: 14, 12, nine and eight years are given name by name.
+    answer = desk.ask("Who among the Kestrel Dawn crew was given the longest jail term?")
+    assert first_claim(answer) == "Darius Whitlow", answer.text
+    assert "jailed for 14 years" in answer.text and "12 years and nine years respectively" in answer.text
+    assert_citations_resolve(answer)
+    # A sentence that ranks a name first answers at once.
+    assert first_claim(desk.ask("Which company spent the most on EU lobbying?")) == "Meta"
+
+
+def test_the_cheaper_of_two_options_is_chosen_by_their_prices(desk):
+    answer = desk.ask("Which is cheaper each month: Twitter Blue on the web or the cheapest tier of the Twitter API?")
+    assert answer.text.startswith("Twitter Blue on the web ($8 against $100): "), answer.text
+    assert_citations_resolve(answer)
+
+
 def test_which_of_two_events_came_first_is_read_from_the_dates_of_the_articles_reporting_them(desk):
     answer = desk.ask("Which came first: Microsoft's multibillion-dollar OpenAI investment or its confirmation "
                       "that Bing runs on GPT-4?")

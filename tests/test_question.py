@@ -80,6 +80,33 @@ def test_other_questions_ask_no_order(question):
     assert read_question(question).order is None
 
 
+@pytest.mark.parametrize("question, most, options", [
+    ("Which tech company spends the most on lobbying?", True, ()),
+    ("Who among the crew was given the longest jail term?", True, ()),
+    ("Which tech company has the smallest lobbying budget?", False, ()),
+    ("Which costs more each month: Twitter Blue on the web, or the cheapest tier of the API?", True,
+     ("Twitter Blue on the web", "the cheapest tier of the API")),  # "cheapest" is an option's word
+    ("Who got the shorter sentence: the postman or the skipper?", False, ("the postman", "the skipper")),
+])
+def test_a_question_asking_for_the_most_or_the_least_is_a_comparison(question, most, options):
+    comparison = read_question(question).comparison
+    assert comparison is not None and (comparison.most, comparison.options) == (most, options)
+
+
+@pytest.mark.parametrize("question", [
+    "Which city was named the most liveable in the world?",  # "most" grades a quality: no figure to compare
+    "Which team won more than three races?",
+    "Is Office 2019 available in more languages than Office 2016?",  # a yes/no question
+    "Which came first: the Bing chatbot or the OpenAI deal?",  # an order
+])
+def test_other_questions_ask_no_comparison(question):
+    assert read_question(question).comparison is None
+
+
+def test_which_of_the_men_asks_for_a_person():
+    assert read_question("Which of the four men got the longest sentence?").kind == "person"
+
+
 def test_a_sentence_naming_another_year_disagrees_and_one_naming_the_asked_year_agrees():
     asked = read_question("Who won the 2021 Tour de France?").constraints
     assert asked.agreement("Egan Bernal officially won the 2019 Tour de France.") == -1
@@ -187,3 +214,5 @@ def test_the_answer_prompt_states_the_constraints():
     assert answer_messages("Who won Wimbledon?", [])[0]["content"] == ANSWER_SYSTEM
     order = answer_messages("Which came first: the Bing chatbot or the OpenAI deal?", [])[0]["content"]
     assert order.startswith(ANSWER_SYSTEM) and "compare the dates of the passages reporting each" in order
+    least = answer_messages("Who got the shorter sentence: the postman or the skipper?", [])[0]["content"]
+    assert least.startswith(ANSWER_SYSTEM) and "which is the smallest: find the figure each passage gives" in least

@@ -23,6 +23,7 @@ from ..question.reading import CHOICE_KINDS, QuestionReading, read_question
 from ..text import FIGURE, NAME_TOKEN, words_and_numbers
 from ..types import Hit, Turn
 from .base import AnswerBackend
+from .magnitude import Compared, compare
 from .order import day, order_of
 from .prompts import NOT_COVERED
 from .short import chosen_option, short_answer, verdict
@@ -71,6 +72,12 @@ class ExtractiveBackend(AnswerBackend):
                 yield f" {_as_sentence(then.text)} [{then.passage + 1}]"
                 return
         ranking = self.rank(question, passages, focus=focus, reading=reading)
+        if reading.comparison:  # "Which spends the most ...?": the candidates' figures compared
+            compared = compare(reading, ranking.sentences, ranking.values, passages, self.context.scorer,
+                               self.settings.answer_floor)
+            if compared:
+                yield from _comparison_answer(reading, *compared)
+                return
         chosen = self.select(question, passages, self.settings.max_sentences, focus=focus, ranking=ranking)
         if reading.kind in CHOICE_KINDS or reading.short:
             lead = self.lead(reading, ranking, chosen, passages)
@@ -194,6 +201,22 @@ class ExtractiveBackend(AnswerBackend):
             if reason is not None:
                 chosen = [reason] + [c for c in chosen if c is not reason]
         return chosen[: max_sentences + 1]
+
+
+def _comparison_answer(reading: QuestionReading, answer: str, compared: Sequence[Compared]) -> Iterator[str]:
+    """"Darius Whitlow [1]. <its sentence> [1] <the runner-up's sentence> [2]"; for options, the figures compared
+    lead: "Microsoft with its 2023 deal ($10bn against $1bn): ..."."""
+    first = compared[0].sentence
+    if reading.options:
+        figures = " against ".join(c.figure.text for c in compared[:2])
+        yield f"{answer[:1].upper()}{answer[1:]} ({figures}): {_as_sentence(first.text)} [{first.passage + 1}]"
+    else:
+        yield f"{answer} [{first.passage + 1}]. {_as_sentence(first.text)} [{first.passage + 1}]"
+    shown = [first]
+    for c in compared[1:]:
+        if all(c.sentence is not s for s in shown) and len(shown) < 3:
+            shown.append(c.sentence)
+            yield f" {_as_sentence(c.sentence.text)} [{c.sentence.passage + 1}]"
 
 
 def _gives_answer(question: str, sentence: str, settings: ExtractiveSettings) -> bool:

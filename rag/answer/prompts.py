@@ -40,6 +40,11 @@ _CONSTRAINTS = (" The question asks specifically about: {constraints}. A passage
 _ORDER = (" The question asks which of two events happened first: a passage's date is when its article reported "
           "the event, so compare the dates of the passages reporting each, and cite both.")
 
+# Appended when the question asks which is the most or the least (rag.question.reading.Comparison): the sentence
+# closest to it restates the topic, and a model picks whichever name it read first.
+_COMPARISON = (" The question asks which is the {extreme}: find the figure each passage gives for each candidate, "
+               "compare figures of the same kind, name the {extreme} with its figure, and cite the passages compared.")
+
 REWRITE_SYSTEM = """You rewrite the last question of a conversation so that it can be understood without the \
 conversation. Replace pronouns and vague references with the names they refer to. Keep it short. Do not answer it. \
 Reply with the rewritten question only, on one line."""
@@ -70,8 +75,8 @@ def answer_messages(question: str, passages: Sequence[Hit], history: Sequence[Tu
 
     Of the conversation only earlier questions are shown, so a follow-up ("when did he leave?") can be
     read; earlier answers are not, as their [n] markers count other passages. The constraints the
-    question names (2021, Q1, women's), and for an order question how to read its dates, are stated with the
-    rules.
+    question names (2021, Q1, women's), for an order question how to read its dates, and for a comparison how to
+    compare figures, are stated with the rules.
     """
     earlier = "\n".join(f"- {t.question.strip()}" for t in history[-context_turns:])
     user = _ANSWER_USER.format(passages=passage_block(passages), question=question.strip(),
@@ -79,7 +84,9 @@ def answer_messages(question: str, passages: Sequence[Hit], history: Sequence[Tu
     reading = read_question(question)
     asked = reading.constraints
     system = (ANSWER_SYSTEM + (_CONSTRAINTS.format(constraints=asked.describe()) if asked else "")
-              + (_ORDER if reading.order else ""))
+              + (_ORDER if reading.order else "")
+              + (_COMPARISON.format(extreme="largest" if reading.comparison.most else "smallest")
+                 if reading.comparison else ""))
     return [{"role": "system", "content": system}, {"role": "user", "content": user}]
 
 

@@ -52,7 +52,9 @@ _ORGANISATION_NOUNS = frozenset(
 _PLACE_NOUNS = frozenset(
     "country city state continent region town island county nation place location capital province village "
     "venue stadium airport port".split())
-_WHICH_WORDS = re.compile(r"\b(?:which|what)((?:\s+[a-z-]+){1,3})", re.I)  # "which tennis PLAYER"
+_WHICH_WORDS = re.compile(r"\b(?:which|what)(?:\s+of\s+(?:the|these|those)(?:\s+\w+)?)?((?:\s+[a-z-]+){1,3})",
+                          re.I)  # "which tennis PLAYER", "which of the four MEN"
+_IRREGULAR = {"men": "man", "women": "woman", "people": "person", "children": "child"}
 
 YEAR = re.compile(r"(?<![\d$£€.,])(?:19|20)\d{2}(?![\d%])")
 _QUARTER_WORDS = {"first": 1, "second": 2, "third": 3, "fourth": 4}
@@ -138,6 +140,15 @@ class Order:
 
 
 @dataclass(frozen=True)
+class Comparison:
+    """A question asking which is the most or the least of something ("the LONGEST sentence", "spends the MOST",
+    "costs MORE: X or Y?"): ``most`` False for least/fewer/cheaper; ``options`` when it names the candidates."""
+
+    most: bool
+    options: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class QuestionReading:
     """What a question asks: the kind of answer, the constraints it must agree with, its focus, and the
     options of a choice ("Time Warner or Universal")."""
@@ -148,6 +159,7 @@ class QuestionReading:
     focus: Focus | None = None
     options: tuple[str, ...] = ()
     order: Order | None = None  # which of two events came first or last
+    comparison: Comparison | None = None  # which is the most or the least
 
     @property
     def short(self) -> bool:
@@ -162,8 +174,11 @@ def read_question(question: str) -> QuestionReading:
     if order:
         # "Before" or "After" is read from dates only (rag.answer.order): a sentence saying "after" chooses nothing.
         options = () if order.relative else order.events
+    comparison = None if order else _comparison(body, options)
+    if comparison and comparison.options:
+        options = comparison.options
     kind = "either/or" if options or order else _kind(body)
-    return QuestionReading(question, kind, constraints(body), asked_focus(body), options, order)
+    return QuestionReading(question, kind, constraints(body), asked_focus(body), options, order, comparison)
 
 
 # "Which came first: X or Y?", "Which happened later, X or Y?"
@@ -183,6 +198,35 @@ def _order(question: str) -> Order | None:
     if relative:
         return Order((relative.group(1), relative.group(2)), relative=True)
     return None
+
+
+# Words that ask for the largest or the smallest of a measure. "Most", "more", "least" and "less" not before an
+# adjective (spaCy's tag JJ): there they grade a quality ("the most liveable city"), not a figure.
+_MOST_WORDS = frozenset("most more biggest bigger largest larger greatest greater highest higher longest longer "
+                        "oldest older richest richer heaviest heavier".split())
+_LEAST_WORDS = frozenset("least less fewest fewer smallest smaller lowest lower shortest shorter youngest younger "
+                         "cheapest cheaper poorest poorer".split())
+_GRADED = re.compile(rf"\b(?:{'|'.join(sorted(_MOST_WORDS | _LEAST_WORDS))})\b", re.I)
+_PICKS = re.compile(r"^\W*(?:which|who|what)\b", re.I)
+# "Which costs more each month: X, or Y?"
+_COMPARED = re.compile(r"[:,]\s*(.+?),?\s+or\s+(.+?)\s*\?*\s*$")
+
+
+def _comparison(question: str, options: tuple[str, ...]) -> Comparison | None:
+    """The comparison ``question`` asks for, if it asks which is the most or least of something."""
+    if not _PICKS.search(question) or not _GRADED.search(question) or re.search(r"\b(?:more|less) than\b", question, re.I):
+        return None
+    from ..entities import tags  # spaCy only for a question with a graded word
+
+    compared = _COMPARED.search(question)
+    asking = question[:compared.start()] if compared else question  # "the cheapest paid tier" is an option
+    words = [(word.lower(), tag) for word, tag in tags(asking) if word[:1].isalnum()]
+    graded = [w for i, (w, _) in enumerate(words) if w in _MOST_WORDS | _LEAST_WORDS
+              and not (w in ("most", "more", "least", "less") and i + 1 < len(words) and words[i + 1][1] == "JJ")]
+    if not graded:
+        return None
+    named = (compared.group(1), compared.group(2)) if compared else options
+    return Comparison(most=graded[0] in _MOST_WORDS, options=tuple(named))
 
 
 def constraints(text: str) -> Constraints:
@@ -218,11 +262,13 @@ def _kind(question: str) -> str:
     if _WHERE.search(question):
         return "place"
     which = _WHICH_WORDS.search(question)
+    one_of = bool(which and re.match(r"\w+\s+of\b", which.group(0)))  # "which of the four men": one of them
     for noun in (which.group(1).lower().split() if which else ()):
-        singular = noun[:-3] + "y" if noun.endswith("ies") else noun.rstrip("s") if noun.endswith("s") else noun
+        singular = (_IRREGULAR.get(noun) or (noun[:-3] + "y" if noun.endswith("ies") else
+                                              noun.rstrip("s") if noun.endswith("s") else noun))
         for kind, nouns in (("person", _PERSON_NOUNS), ("organisation", _ORGANISATION_NOUNS), ("place", _PLACE_NOUNS)):
             if singular in nouns:
-                return "list" if singular != noun and noun not in nouns else kind
+                return "list" if singular != noun and noun not in nouns and not one_of else kind
     if _HOW.search(question):
         return "how"
     return "thing"
