@@ -82,6 +82,10 @@ def test_the_cheaper_of_two_options_is_chosen_by_their_prices(desk):
     answer = desk.ask("Which is cheaper each month: Twitter Blue on the web or the cheapest tier of the Twitter API?")
     assert answer.text.startswith("Twitter Blue on the web ($8 against $100): "), answer.text
     assert_citations_resolve(answer)
+    # Each option's figure from a sentence about it: not 2024's full-year £7.9bn beside its fourth quarter.
+    revenue = desk.ask("Which Brightwell Foods quarter brought in more revenue: the first quarter of 2024 or the first "
+                       "quarter of 2025?")
+    assert revenue.text.startswith("The first quarter of 2025 (£2.05bn against £1.82bn): "), revenue.text
 
 
 def test_which_of_two_events_came_first_is_read_from_the_dates_of_the_articles_reporting_them(desk):

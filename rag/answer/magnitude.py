@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from ..entities import entities
 from ..grounding.scorer import ScoredSentence, SupportScorer
 from ..index.lexical import terms
-from ..question.reading import QuestionReading
+from ..question.reading import QuestionReading, constraints
 from ..text import words_and_numbers
 from ..types import Hit
 
@@ -54,6 +54,7 @@ _RANKS_FIRST = {True: re.compile(r"(?<!one of )\b(?:the|its|their)\s+(?:\w+\s+)?
                                  r"longest|most|top)\b", re.I),
                 False: re.compile(r"(?<!one of )\b(?:the|its|their)\s+(?:\w+\s+)?(?:smallest|lowest|shortest|least|"
                                   r"fewest|cheapest)\b", re.I)}
+_GRADED_WORD = re.compile(r"(?:more|less|most|least|fewer|fewest|\w+(?:er|est))", re.I)
 _NAME_LABELS = {"person": ("PERSON",), "organisation": ("ORG",), "place": ("GPE", "LOC")}
 _ANY_NAME = ("PERSON", "ORG", "PRODUCT", "WORK_OF_ART")
 # "Which SHOW received the most nominations?": a title, not the network with the most ("HBO Max, 140").
@@ -78,6 +79,7 @@ class Compared:
     name: str
     figure: Figure
     sentence: ScoredSentence
+    measured: bool = False  # the sentence names what is compared ("pre-tax PROFIT"), not only the candidate
 
 
 def figures(sentence: str) -> list[Figure]:
@@ -115,8 +117,11 @@ def compare(reading: QuestionReading, ranked: Sequence[ScoredSentence], values: 
     wanted = next((sort for sort, asks in _ASKS if asks.search(reading.question)), None)
     asked = set(words_and_numbers(reading.question))
     if comparison.options:
-        candidates = [c for option in comparison.options for c in _option_figures(option, passages, scorer, wanted)]
+        candidates = [c for option in comparison.options
+                      for c in _option_figures(option, comparison.measure, passages, scorer, wanted)]
         candidates = [c for c in candidates if not set(words_and_numbers(c.figure.text)) <= asked]
+        if len({c.measured for c in candidates}) > 1:
+            return None  # "revenue of £2.05bn" against "pre-tax profit of £64m": not the same measure
     else:
         # The names compared come from the article of the best sentence: the one about what is asked.
         best, article = values[id(ranked[0])], passages[ranked[0].passage].article_id
@@ -146,28 +151,51 @@ def _decide(candidates: list[Compared], most: bool) -> tuple[str, list[Compared]
     return ordered[0].name, ordered
 
 
-def _option_figures(option: str, passages: Sequence[Hit], scorer: SupportScorer,
+def _option_figures(option: str, measure: str, passages: Sequence[Hit], scorer: SupportScorer,
                     wanted: str | None) -> list[Compared]:
-    """The figures of the best sentence speaking of ``option`` that gives any, nearest the words saying what is
-    measured first ("the new Bing's WAITING LIST": "one million people joined the waiting list", not "Bing had
-    passed 100 million users"). A sentence speaks of the option when the passages of its article hold most of the
-    option's words and it holds one: "The skipper ... was jailed for 14 years" for "the skipper of the Kestrel Dawn"."""
+    """The figures of the sentence that best speaks of ``option`` and of what is compared (``measure``), best
+    first: those in a clause with the option's words and the measure's ("4.6 million PASSENGERS in the SECOND
+    quarter | up from 3.1 million in the first quarter"), then the nearest the option's words.
+
+    A sentence speaks of the option when the passages of its article hold most of the option's words and it holds
+    one: "The skipper ... was jailed for 14 years" for "the skipper of the Kestrel Dawn". One naming another year or
+    quarter than the option does not ("revenue for the FOURTH quarter" for "the first quarter of 2024")."""
     weights = scorer.term_weights(option)
-    measured = {t for word in re.findall(r"[\w'’-]+", option) if not word[:1].isupper() for t in terms(word)}
+    named = constraints(option)
+    measured = {t for word in re.findall(r"[\w'’-]+", option) if not word[:1].isupper() for t in terms(word)} & set(weights)
+    # What is compared, less the names shared by every sentence of the story ("Brightwell Foods") and the
+    # comparative itself: "made the larger PRE-TAX PROFIT".
+    measure_terms = {t for word in re.findall(r"[\w'’-]+", measure) if not word[:1].isupper()
+                     and not _GRADED_WORD.fullmatch(word) for t in terms(word)} - set(weights)
     articles: dict[str, list[str]] = {}
     for hit in passages:
         articles.setdefault(hit.article_id, [hit.title]).append(hit.text)
     covered = {a: scorer.coverage_in(option, ["\n".join(texts)]) >= MIN_OPTION_COVERAGE for a, texts in articles.items()}
-    for s in sorted(scorer.sentences(option, list(passages)), key=lambda s: -s.score):
+    def speaks(s: ScoredSentence) -> tuple[bool, bool]:  # of the option, of what is compared
+        held = set(terms(s.text))
+        return bool(held & set(weights)), bool(held & measure_terms)
+
+    # A sentence giving the measure ("Pre-tax profit rose to £71m") before one naming the option only.
+    scored = scorer.sentences(f"{option} {measure}", list(passages))
+    for s in sorted(scored, key=lambda s: (not speaks(s)[0], not speaks(s)[1], -s.score)):
+        if not covered[passages[s.passage].article_id] or named.agreement(s.text, passages[s.passage].published) < 0:
+            continue
         found = [f for f in figures(s.text) if _fits(f, wanted)]
         words = [(m.start(), set(terms(m.group(0)))) for m in re.finditer(r"\w+", s.text)]
-        at = ([i for i, t in words if t & measured & set(weights)] or [i for i, t in words if t & set(weights)])
-        if covered[passages[s.passage].article_id] and found and at:
-            # In the clause of those words first: "$8 a month when bought on the web | and $11 ... App Store".
-            clauses = [0] + [m.end() for m in _CLAUSE_BREAK.finditer(s.text)] + [len(s.text)]
-            clause = {c: next(i for i, end in enumerate(clauses[1:]) if c < end) for c in [*at, *(f.start for f in found)]}
-            found.sort(key=lambda f: (all(clause[f.start] != clause[a] for a in at), min(abs(f.start - a) for a in at)))
-            return [Compared(option, f, s) for f in found]
+        at = ([i for i, t in words if t & measured] or [i for i, t in words if t & set(weights)]
+              or [i for i, t in words if t & measure_terms])
+        if not (found and at):
+            continue
+        breaks = [m.end() for m in _CLAUSE_BREAK.finditer(s.text)]
+
+        def clause(i: int) -> int:
+            return sum(1 for b in breaks if b <= i)
+
+        option_clauses = {clause(a) for a in at}
+        measure_clauses = {clause(i) for i, t in words if t & measure_terms}
+        found.sort(key=lambda f: (clause(f.start) not in option_clauses, clause(f.start) not in measure_clauses,
+                                  min(abs(f.start - a) for a in at)))
+        return [Compared(option, f, s, speaks(s)[1]) for f in found]
     return []
 
 

@@ -146,6 +146,7 @@ class Comparison:
 
     most: bool
     options: tuple[str, ...] = ()
+    measure: str = ""  # the question less its options: what is compared ("... brought Kestrel Air more passengers")
 
 
 @dataclass(frozen=True)
@@ -226,7 +227,7 @@ def _comparison(question: str, options: tuple[str, ...]) -> Comparison | None:
     if not graded:
         return None
     named = (compared.group(1), compared.group(2)) if compared else options
-    return Comparison(most=graded[0] in _MOST_WORDS, options=tuple(named))
+    return Comparison(most=graded[0] in _MOST_WORDS, options=tuple(named), measure=asking)
 
 
 def constraints(text: str) -> Constraints:
