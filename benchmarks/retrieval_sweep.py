@@ -2,7 +2,7 @@
 
 Each variant is ``name=value`` pairs of ``RetrieveSettings`` fields, comma-separated; ``default`` is the shipped
 settings. The default sweep covers the fusion (convex or RRF) and its weights, candidate depth, RRF's k, MMR, the
-recency and constraint boosts.
+recency, newest-first and constraint boosts.
 
     .venv/bin/python benchmarks/retrieval_sweep.py eval/sample.jsonl --index index
     .venv/bin/python benchmarks/retrieval_sweep.py ../shared/devsets/realtimeqa_dev/questions.jsonl --index ../rtqa-index
@@ -28,7 +28,7 @@ SWEEP = (
     "dense_weight=0.6,lexical_weight=0.4", "dense_weight=0.7,lexical_weight=0.3", "dense_weight=0.8,lexical_weight=0.2",
     "candidates=100", "candidates=200", f"{RRF},rrf_k=20", "max_per_article=1", "max_per_article=3",
     "mmr_lambda=1.0", "recency_weight=0", "recency_weight=0.5", "constraint_boost=0", "constraint_boost=0.2",
-    "entity_boost=0.05",
+    "entity_boost=0.05", "newest_first_weight=0", "newest_first_weight=0.3", "newest_first_weight=0.7",
 )
 
 
