@@ -1,10 +1,10 @@
 """Hybrid retrieval: dense (FAISS) and BM25 candidates fused (``rag.fusion``), then diversified.
 
-Source and date filters restrict both searches before ranking. A time phrase in the question
-shifts the fused score towards articles from the asked dates, and a question naming no time, year, quarter or
-edition towards the newest (news is asked about as of a day); a passage naming the question's year,
-quarter, edition or names rises, one naming another year or edition sinks (``rag.question.reading``). Maximal marginal relevance with a
-cap per article keeps the passages handed on from being near-copies of one paragraph.
+Source and date filters restrict both searches before ranking. A time phrase in the question shifts the
+fused score towards articles from the asked dates, and a question naming no time, year, quarter or edition
+towards the newest (news is asked about as of a day); a passage naming the question's year, quarter, edition
+or names rises, one naming another year or edition sinks (``rag.question.reading``). Maximal marginal
+relevance with a cap per article keeps the passages handed on from being near-copies of one paragraph.
 """
 from __future__ import annotations
 

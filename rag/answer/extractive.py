@@ -205,7 +205,7 @@ class ExtractiveBackend(AnswerBackend):
 
 def _comparison_answer(reading: QuestionReading, answer: str, compared: Sequence[Compared]) -> Iterator[str]:
     """"Darius Whitlow [1]. <its sentence> [1] <the runner-up's sentence> [2]"; for options, the figures compared
-    lead: "Microsoft with its 2023 deal ($10bn against $1bn): ..."."""
+    lead: "Microsoft with its 2023 deal ($10bn against $45m): ..."."""
     first = compared[0].sentence
     if reading.options:
         figures = " against ".join(c.figure.text for c in compared[:2])

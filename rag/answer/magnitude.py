@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from ..entities import entities
 from ..grounding.scorer import ScoredSentence, SupportScorer
 from ..index.lexical import terms
-from ..question.reading import QuestionReading, constraints
+from ..question.reading import GRADED_WORDS, QuestionReading, constraints
 from ..text import words_and_numbers
 from ..types import Hit
 
@@ -30,15 +30,19 @@ _WORD_NUMBERS = {w: i for i, w in enumerate(
     "seventeen eighteen nineteen twenty".split())}
 _WORD_NUMBERS.update({w: 10 * (i + 3) for i, w in enumerate("thirty forty fifty sixty seventy eighty ninety".split())})
 _NUMBER = rf"\d[\d,]*(?:\.\d+)?|{'|'.join(_WORD_NUMBERS)}"
-_SCALES = {"k": 1e3, "thousand": 1e3, "m": 1e6, "million": 1e6, "bn": 1e9, "billion": 1e9, "tn": 1e12, "trillion": 1e12}
+_SCALES = {"k": 1e3, "thousand": 1e3, "m": 1e6, "million": 1e6, "bn": 1e9, "billion": 1e9, "tn": 1e12,
+           "trillion": 1e12}
 _SCALE = r"(?:bn|tn|m|k|billion|million|trillion|thousand)"
 _DAYS = {"year": 365.0, "month": 30.4, "week": 7.0, "day": 1.0, "hour": 1 / 24, "minute": 1 / 1440}
 _MONEY = re.compile(rf"([$£€])\s?({_NUMBER})\s?({_SCALE})?\b", re.I)
-_DURATION = re.compile(rf"\b({_NUMBER})\s+(year|month|week|day|hour|minute)s?(?:\s+and\s+({_NUMBER})\s+(month|week|day|hour|minute)s?)?\b"
+_UNIT = r"(year|month|week|day|hour|minute)s?"
+# "eight years and six months" (not "12 years and nine years": two figures); not "two years ago".
+_DURATION = re.compile(rf"\b({_NUMBER})\s+{_UNIT}(?:\s+and\s+({_NUMBER})\s+(month|week|day|hour|minute)s?)?\b"
                        r"(?!\s+(?:ago|old|earlier|later|before|after))", re.I)
 _SHARE = re.compile(rf"\b({_NUMBER})\s?(?:%|per ?cent\b|percent\b)", re.I)
 # Not a count: "two years ago" (a duration not compared), "a 21-year-old".
-_COUNT = re.compile(rf"\b({_NUMBER})(?:\s+({_SCALE}))?\b(?!-|\s+(?:year|month|week|day|hour|minute)s?\b)", re.I)
+_COUNT = re.compile(rf"\b({_NUMBER})(?:\s+({_SCALE}))?\b(?!-|\s+{_UNIT}\b)", re.I)
+_WORDS = re.compile(r"[\w'’-]+")
 _CLAUSE_BREAK = re.compile(r"[,;(]\s*|\s+(?:and|but|while|whereas)\s+")
 _AGE = re.compile(r",\s*\d{1,3}\s*,")  # "Darius Whitlow, 41, from Liverpool": an age, not a figure compared
 _YEAR = re.compile(r"(?:1[89]|20)\d{2}")
@@ -46,7 +50,8 @@ _YEAR = re.compile(r"(?:1[89]|20)\d{2}")
 _ASKS = (
     ("money", re.compile(r"\b(?:money|spend\w*|spent|cost\w*|pa(?:y|id|ys)|price\w*|budget\w*|worth|value|invest\w*|"
                          r"fund\w*|donat\w*|offer\w*|bid|fine[ds]?|revenue|profit\w*|salar\w*|earn\w*)\b", re.I)),
-    ("time", re.compile(r"\b(?:sentence[ds]?|jail\w*|prison|longer|longest|shorter|shortest|older|oldest|time)\b", re.I)),
+    ("time", re.compile(r"\b(?:sentence[ds]?|jail\w*|prison|longer|longest|shorter|shortest|older|oldest|time)\b",
+                        re.I)),
     ("share", re.compile(r"\b(?:percent\w*|share|rate)\b", re.I)),
 )
 # A sentence ranking a name first: "Meta is the biggest single spender". Not "one of the biggest".
@@ -54,7 +59,6 @@ _RANKS_FIRST = {True: re.compile(r"(?<!one of )\b(?:the|its|their)\s+(?:\w+\s+)?
                                  r"longest|most|top)\b", re.I),
                 False: re.compile(r"(?<!one of )\b(?:the|its|their)\s+(?:\w+\s+)?(?:smallest|lowest|shortest|least|"
                                   r"fewest|cheapest)\b", re.I)}
-_GRADED_WORD = re.compile(r"(?:more|less|most|least|fewer|fewest|\w+(?:er|est))", re.I)
 _NAME_LABELS = {"person": ("PERSON",), "organisation": ("ORG",), "place": ("GPE", "LOC")}
 _ANY_NAME = ("PERSON", "ORG", "PRODUCT", "WORK_OF_ART")
 # "Which SHOW received the most nominations?": a title, not the network with the most ("HBO Max, 140").
@@ -125,8 +129,10 @@ def compare(reading: QuestionReading, ranked: Sequence[ScoredSentence], values: 
     else:
         # The names compared come from the article of the best sentence: the one about what is asked.
         best, article = values[id(ranked[0])], passages[ranked[0].passage].article_id
-        answering = [s for s in ranked if values[id(s)] >= floor * best and passages[s.passage].article_id == article]
-        labels = ("WORK_OF_ART",) if _ASKS_TITLE.search(reading.question) else _NAME_LABELS.get(reading.kind, _ANY_NAME)
+        answering = [s for s in ranked
+                     if values[id(s)] >= floor * best and passages[s.passage].article_id == article]
+        labels = (("WORK_OF_ART",) if _ASKS_TITLE.search(reading.question)
+                  else _NAME_LABELS.get(reading.kind, _ANY_NAME))
         first = _ranked_first(answering, labels, asked, comparison.most)
         if first is not None:
             return first.name, [first]
@@ -162,20 +168,23 @@ def _option_figures(option: str, measure: str, passages: Sequence[Hit], scorer: 
     quarter than the option does not ("revenue for the FOURTH quarter" for "the first quarter of 2024")."""
     weights = scorer.term_weights(option)
     named = constraints(option)
-    measured = {t for word in re.findall(r"[\w'’-]+", option) if not word[:1].isupper() for t in terms(word)} & set(weights)
+    measured = {t for word in _WORDS.findall(option) if not word[:1].isupper() for t in terms(word)} & set(weights)
     # What is compared, less the names shared by every sentence of the story ("Brightwell Foods") and the
     # comparative itself: "made the larger PRE-TAX PROFIT".
-    measure_terms = {t for word in re.findall(r"[\w'’-]+", measure) if not word[:1].isupper()
-                     and not _GRADED_WORD.fullmatch(word) for t in terms(word)} - set(weights)
+    measure_terms = {t for word in _WORDS.findall(measure) if not word[:1].isupper()
+                     and word.lower() not in GRADED_WORDS for t in terms(word)} - set(weights)
     articles: dict[str, list[str]] = {}
     for hit in passages:
         articles.setdefault(hit.article_id, [hit.title]).append(hit.text)
-    covered = {a: scorer.coverage_in(option, ["\n".join(texts)]) >= MIN_OPTION_COVERAGE for a, texts in articles.items()}
+    covered = {a: scorer.coverage_in(option, ["\n".join(texts)]) >= MIN_OPTION_COVERAGE
+               for a, texts in articles.items()}
+
     def speaks(s: ScoredSentence) -> tuple[bool, bool]:  # of the option, of what is compared
         held = set(terms(s.text))
         return bool(held & set(weights)), bool(held & measure_terms)
 
-    # A sentence giving the measure ("Pre-tax profit rose to £71m") before one naming the option only.
+    # One holding the option's words and what is compared first, then the option's words alone, then what is
+    # compared alone ("Pre-tax profit rose to £71m", in the option's article).
     scored = scorer.sentences(f"{option} {measure}", list(passages))
     for s in sorted(scored, key=lambda s: (not speaks(s)[0], not speaks(s)[1], -s.score)):
         if not covered[passages[s.passage].article_id] or named.agreement(s.text, passages[s.passage].published) < 0:
@@ -234,7 +243,7 @@ def _ranked_first(sentences: Sequence[ScoredSentence], labels: tuple[str, ...], 
                   and len(s.text[start + len(text):ranks.start()].split()) <= 3]  # "Meta is the biggest"
         if before:
             name, start = before[-1]
-            return Compared(name, Figure(0.0, "rank", start, name), s)
+            return Compared(name, Figure(0.0, "rank", start, name), s)  # ranked, not measured
     return None
 
 

@@ -207,7 +207,9 @@ _MOST_WORDS = frozenset("most more biggest bigger largest larger greatest greate
                         "oldest older richest richer heaviest heavier".split())
 _LEAST_WORDS = frozenset("least less fewest fewer smallest smaller lowest lower shortest shorter youngest younger "
                          "cheapest cheaper poorest poorer".split())
-_GRADED = re.compile(rf"\b(?:{'|'.join(sorted(_MOST_WORDS | _LEAST_WORDS))})\b", re.I)
+GRADED_WORDS = _MOST_WORDS | _LEAST_WORDS
+_GRADED = re.compile(rf"\b(?:{'|'.join(sorted(GRADED_WORDS))})\b", re.I)
+_MORE_THAN = re.compile(r"\b(?:more|less) than\b", re.I)  # "won more than three races" compares nothing
 _PICKS = re.compile(r"^\W*(?:which|who|what)\b", re.I)
 # "Which costs more each month: X, or Y?"
 _COMPARED = re.compile(r"[:,]\s*(.+?),?\s+or\s+(.+?)\s*\?*\s*$")
@@ -215,14 +217,14 @@ _COMPARED = re.compile(r"[:,]\s*(.+?),?\s+or\s+(.+?)\s*\?*\s*$")
 
 def _comparison(question: str, options: tuple[str, ...]) -> Comparison | None:
     """The comparison ``question`` asks for, if it asks which is the most or least of something."""
-    if not _PICKS.search(question) or not _GRADED.search(question) or re.search(r"\b(?:more|less) than\b", question, re.I):
+    if not (_PICKS.search(question) and _GRADED.search(question)) or _MORE_THAN.search(question):
         return None
     from ..entities import tags  # spaCy only for a question with a graded word
 
     compared = _COMPARED.search(question)
     asking = question[:compared.start()] if compared else question  # "the cheapest paid tier" is an option
     words = [(word.lower(), tag) for word, tag in tags(asking) if word[:1].isalnum()]
-    graded = [w for i, (w, _) in enumerate(words) if w in _MOST_WORDS | _LEAST_WORDS
+    graded = [w for i, (w, _) in enumerate(words) if w in GRADED_WORDS
               and not (w in ("most", "more", "least", "less") and i + 1 < len(words) and words[i + 1][1] == "JJ")]
     if not graded:
         return None
