@@ -184,22 +184,27 @@ class ExtractiveBackend(AnswerBackend):
             # "...the most infectious variant yet has arrived." restates "... has arrived. What is it called?";
             # the sentence after it names the variant.
             chosen.insert(1, after)
-        if (typed_question or asked) and not any(_gives_answer(question, c.text, settings) for c in chosen):
+        if (typed_question or asked) and not asks_why \
+                and not any(_gives_answer(question, c.text, settings) for c in chosen):
             # A figure, date or name question whose closest sentences only restate it ("a hoard of silver
             # coins was found"): bring the best sentence that gives such an answer ("recovered 112 coins").
-            # From an article already quoted: its lead sentence set the context the answer completes. A
-            # reason leads: "Why is it called Grok?" is answered by "The name comes from ...", not by the
-            # sentences about Grok that scored closer.
+            # From an article already quoted: its lead sentence set the context the answer completes.
             quoted = {passages[c.passage].article_id for c in chosen}
             answer = next((s for s in ranked if values[id(s)] >= settings.answer_floor * best
                            and _gives_answer(question, s.text, settings)
                            and passages[s.passage].article_id in quoted), None)
             if answer is not None and answer not in chosen:
-                chosen = [answer] + chosen[: max_sentences - 1] if asks_why else chosen[: max_sentences - 1] + [answer]
-        if asks_why and chosen and not _gives_answer(question, chosen[0].text, settings):
-            reason = next((c for c in chosen if _gives_answer(question, c.text, settings)), None)
-            if reason is not None:
-                chosen = [reason] + [c for c in chosen if c is not reason]
+                chosen = chosen[: max_sentences - 1] + [answer]
+        if asks_why and chosen:
+            # The reason leads: "Why is it called Grok?" is answered by "The name comes from ...", not by the
+            # sentences about Grok that scored closer. Of the chosen, else of the next best in their articles.
+            quoted = {passages[c.passage].article_id for c in chosen}
+            near = [s for s in ranked if values[id(s)] >= settings.answer_floor * best
+                    and passages[s.passage].article_id in quoted]
+            reason = next((s for s in [*chosen, *near] if _gives_answer(question, s.text, settings)), None)
+            if reason is not None and reason is not chosen[0]:
+                rest = [c for c in chosen if c is not reason]
+                chosen = [reason] + (rest if len(rest) < len(chosen) else rest[: max_sentences - 1])
         return chosen[: max_sentences + 1]
 
 
