@@ -88,6 +88,16 @@ def test_the_cheaper_of_two_options_is_chosen_by_their_prices(desk):
     assert revenue.text.startswith("The first quarter of 2025 (£2.05bn against £1.82bn): "), revenue.text
 
 
+def test_the_scene_a_question_sets_need_not_be_in_the_passages(desk):
+    # Quiz style: a sentence of context, then the question. Its words count for coverage only where found.
+    scene = ("Commuters, hauliers, farmers and parish councillors grumbled about diversions, tailbacks and "
+             "potholes all week.")
+    answer = desk.ask(f"{scene} How long had the Godstone sinkhole become by Tuesday lunchtime?")
+    assert not answer.abstained and "20 metres" in answer.text, (answer.text, answer.notes)
+    # The question itself must still be covered: the article never gives a depth.
+    assert desk.ask(f"{scene} How deep is the Godstone sinkhole?").abstained
+
+
 def test_which_of_two_events_came_first_is_read_from_the_dates_of_the_articles_reporting_them(desk):
     answer = desk.ask("Which came first: Microsoft's multibillion-dollar OpenAI investment or its confirmation "
                       "that Bing runs on GPT-4?")

@@ -13,6 +13,7 @@ from dataclasses import dataclass, replace
 
 from ..config import AnswerSettings
 from ..entities import entities, modifiers
+from ..index.lexical import terms
 from ..index.store import Index
 from ..question.focus import Focus, asked_focus
 from ..question.followup import last_question
@@ -95,6 +96,8 @@ def weigh_evidence(question: str, hits: Sequence[Hit], index: Index, scorer: Sup
     coverage, focused = coverages(optional)
     if min(coverage, focused) < settings.min_coverage:
         coverage, focused = coverages(f"{optional} {' '.join(modifiers(question))}")
+    if min(coverage, focused) < settings.min_coverage:
+        coverage, focused = coverages(f"{optional} {' '.join(modifiers(question))} {_context_words(question)}")
     return Evidence(max(h.dense_score for h in hits), coverage, max(typed, default=0.0),
                     missing_names(question, hits, index), focus, focused, other_years(question, hits, index))
 
@@ -202,6 +205,17 @@ def _context_names(question: str) -> set[str]:
         return set()
     last = set(_names(question[spans[-1][0]:]))
     return {n for n in _names(question[:spans[-1][0]]) if n not in last}
+
+
+def _context_words(question: str) -> str:
+    """The words only the sentences before the question's last one say: the scene the asker sets ("Jerry
+    Harris, a lead personality on the Netflix show Cheer, was sentenced this week ..."), which an answering
+    passage need not repeat."""
+    spans = split_sentences(question)
+    if len(spans) < 2:
+        return ""
+    last = set(terms(question[spans[-1][0]:]))
+    return " ".join(w for w in re.findall(r"[\w'’-]+", question[:spans[-1][0]]) if not set(terms(w)) & last)
 
 
 def _descriptive_words(question: str) -> set[str]:
