@@ -179,6 +179,14 @@ def test_of_several_names_one_other_passages_mention_leads():
     assert short_answer(many, eaten, [eaten, "The contest lasts 10 minutes.", "In 10 minutes he won."]) == "63"
 
 
+def test_an_age_answers_only_a_question_about_age():
+    from rag.answer.short import short_answer
+
+    sentence = "Harris, who is 22 years old, was sentenced to 12 years in federal prison."
+    assert short_answer(read_question("How many years was Harris sentenced to?"), sentence) == "12"
+    assert short_answer(read_question("How old is Harris?"), sentence) == "22"
+
+
 def test_a_nationality_word_answers_a_place_question_as_the_place_a_passage_names():
     from rag.answer.short import short_answer
 

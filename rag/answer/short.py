@@ -33,6 +33,9 @@ _MONEY = re.compile(r"[$£€]\d[\d,.]*(?:\s?(?:bn|m|k|billion|million|trillion|
 _PATTERNS = {"person": PROPER_NAME, "date": _DATE, "amount": _MONEY, "number": FIGURE}
 _NEGATION = re.compile(r"\b(?:not|no|never|n't|neither|nor|denied|denies|refused|rejected|declined)\b|n't\b", re.I)
 _BARE_YEAR = re.compile(r"1\d{3}|20\d{2}")
+# "Harris, who is 22 years old, was sentenced to 12 years": an age answers only a question about age.
+_AGE_AFTER = re.compile(r"[- ]years?[- ]old\b", re.I)
+_ASKS_AGE = re.compile(r"\bhow old\b|\bage[ds]?\b|\byears? old\b", re.I)
 _ASKS_SHARE = re.compile(r"\b(?:percentage|percent|per cent|proportion)\b", re.I)
 _SHARE = re.compile(r"%|\bper ?cent\b|\bpercent\b", re.I)
 _POSSESSIVE_END = re.compile(r"(?<=\w)[’']s?$")
@@ -61,8 +64,10 @@ def short_answer(reading: QuestionReading, sentence: str, passages: Sequence[str
         # A year inside what spaCy reads as a date ("since records began in 1845") is no count or amount; an age
         # is a date to spaCy too ("a 21-year-old"), so only four-digit years are left out.
         dates = [(start, start + len(t)) for t, label, start in found if label == "DATE" and reading.kind != "date"]
+        asks_age = bool(_ASKS_AGE.search(reading.question))
         candidates += [m.group(0) for m in _PATTERNS[reading.kind].finditer(sentence)
-                       if not (_BARE_YEAR.fullmatch(m.group(0)) and any(a <= m.start() < b for a, b in dates))]
+                       if not (_BARE_YEAR.fullmatch(m.group(0)) and any(a <= m.start() < b for a, b in dates))
+                       and (asks_age or not _AGE_AFTER.match(sentence, m.end()))]
     # "Saudi Arabia's ministry": the answer is the owner, not its possessive form.
     candidates = [_POSSESSIVE_END.sub("", c.strip(_EDGES)).strip(_EDGES) for c in candidates]
     if passages and len(candidates) > 1 and reading.kind in NAME_KINDS:  # each sort in turn, the last the first key
