@@ -96,8 +96,9 @@ def weigh_evidence(question: str, hits: Sequence[Hit], index: Index, scorer: Sup
     coverage, focused = coverages(optional)
     if min(coverage, focused) < settings.min_coverage:
         coverage, focused = coverages(f"{optional} {' '.join(modifiers(question))}")
-    if min(coverage, focused) < settings.min_coverage:
-        coverage, focused = coverages(f"{optional} {' '.join(modifiers(question))} {_context_words(question)}")
+    scene = _context_words(question)
+    if scene and min(coverage, focused) < settings.min_coverage:
+        coverage, focused = coverages(f"{optional} {' '.join(modifiers(question))} {scene}")
     return Evidence(max(h.dense_score for h in hits), coverage, max(typed, default=0.0),
                     missing_names(question, hits, index), focus, focused, other_years(question, hits, index))
 
