@@ -95,10 +95,11 @@ def weigh_evidence(question: str, hits: Sequence[Hit], index: Index, scorer: Sup
     optional = " ".join(m.group(0) for pattern in (_ATTRIBUTION, _WHEN) for m in pattern.finditer(question))
     coverage, focused = coverages(optional)
     if min(coverage, focused) < settings.min_coverage:
-        coverage, focused = coverages(f"{optional} {' '.join(modifiers(question))}")
+        optional = f"{optional} {' '.join(modifiers(question))}"
+        coverage, focused = coverages(optional)
     scene = _context_words(question)
     if scene and min(coverage, focused) < settings.min_coverage:
-        coverage, focused = coverages(f"{optional} {' '.join(modifiers(question))} {scene}")
+        coverage, focused = coverages(f"{optional} {scene}")
     return Evidence(max(h.dense_score for h in hits), coverage, max(typed, default=0.0),
                     missing_names(question, hits, index), focus, focused, other_years(question, hits, index))
 
