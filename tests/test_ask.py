@@ -61,6 +61,15 @@ def test_a_why_question_is_answered_by_the_sentence_giving_the_reason_first(desk
     assert_citations_resolve(answer)
 
 
+def test_a_question_counting_names_leads_with_that_many_from_one_sentence(desk):
+    # "Who are the two producers ...": one name alone (or the studio's) is not the answer.
+    answer = desk.ask("Who are the two producers Amazon MGM formed its James Bond joint venture with?")
+    assert first_claim(answer) == "Barbara Broccoli and Michael G Wilson", answer.text
+    first = answer.citations[0]
+    assert first.verified and "Barbara Broccoli and Michael G Wilson" in first.quote
+    assert_citations_resolve(answer)
+
+
 def test_a_how_question_is_answered_by_the_sentence_saying_how(desk):
     # "responded BY LIMITING ..." says how; without the manner kind the answer quoted the chatbot's launch.
     answer = desk.ask("How did Microsoft tame the Bing chatbot once testers shared its odd, combative chats?")
@@ -156,6 +165,7 @@ def test_which_question_brings_the_sentence_naming_the_answer(desk):
 def test_which_outlets_ran_a_story_is_answered_from_sources_and_copies(desk):
     answer = desk.ask("Which two outlets ran the story quoting Dr Marisol Okonkwo-Reyes about Twitter's API charges?")
     assert not answer.abstained and answer.backend == "metadata"
+    assert answer.text.startswith("Tech Ledger and Pacific Newswire [1]. ")  # the names lead
     assert "Tech Ledger (16 February 2025)" in answer.text and "Pacific Newswire (17 February 2025)" in answer.text
     assert answer.citations[0].hit.article_id == "tech/twitter-api-pricing"
     assert "Okonkwo-Reyes" in answer.citations[0].hit.text

@@ -99,6 +99,15 @@ def test_a_supported_citation_is_kept_with_the_sentence_it_quotes():
     assert checked.notes == [] and not checked.abstained and checked.supported == 1
 
 
+def test_a_short_claim_listing_names_is_held_by_the_sentence_that_lists_each():
+    senate = [hit("senate#0", "Two Republicans, Susan Collins of Maine and Lisa Murkowski of Alaska, voted no.")]
+    checked = check_citations("Susan Collins and Lisa Murkowski [1].", senate, StubScorer())
+    assert [c.verified for c in checked.citations] == [True]
+    assert not check_citations("Susan Collins and Mitch McConnell [1].", senate, StubScorer()).citations[0].verified
+    # A lower-case claim is no list of names: it must be there as written.
+    assert not check_citations("voted no and Maine [1].", senate, StubScorer()).citations[0].verified
+
+
 def test_a_marker_naming_no_shown_passage_is_removed_with_a_note():
     checked = check_citations("Tesco paid £5m in compensation [1][7].", PASSAGES, SCORER)
     assert checked.text == f"{PAID} [1]"

@@ -27,6 +27,8 @@ KINDS = [
     ("Is DreamWorks Animation owned by Time Warner or Universal?", "either/or"),
     ("Which measure did lawmakers leave out? Options: assault weapons ban; red flag laws", "either/or"),
     ("Which countries joined NATO in 2023?", "list"),
+    ("Which two countries did NATO invite to join this week?", "place"),
+    ("Who were the two Republican senators who voted against him?", "person"),
     ("Why did Microsoft drop Twitter?", "reason"),
     ("How did Musk react to the lawsuit?", "how"),
     ("What is the name of the new chatbot?", "thing"),
@@ -101,6 +103,42 @@ def test_a_question_asking_for_the_most_or_the_least_is_a_comparison(question, m
 ])
 def test_other_questions_ask_no_comparison(question):
     assert read_question(question).comparison is None
+
+
+@pytest.mark.parametrize("question, kind, count", [
+    ("Who were the two Republican senators who voted against confirming Kash Patel?", "person", 2),
+    ("Which two countries did NATO formally invite to join its alliance?", "place", 2),
+    ("In which three places did Lucky Cat already have restaurants?", "place", 3),
+    ("Who were the three Supreme Court justices McConnell steered through?", "person", 3),  # the plural is counted
+    ("Name two companies that bid for Activision.", "organisation", 2),
+    ("What two words did Musk tweet?", "thing", 1),  # words are no kind of name
+    ("Which Tory MP resigned after two crushing by-election defeats?", "thing", 1),  # "two" counts no answer
+    ("Who won the 2021 Tour de France?", "person", 1),
+])
+def test_a_question_counting_names_asks_for_that_many(question, kind, count):
+    reading = read_question(question)
+    assert (reading.kind, reading.count) == (kind, count)
+
+
+def test_a_counted_short_answer_is_the_names_one_sentence_lists():
+    from rag.answer.short import short_answer
+
+    senators = read_question("Who were the two Republican senators who voted against confirming Kash Patel?")
+    listed = "Two Republicans, Susan Collins of Maine and Lisa Murkowski of Alaska, joined every Democrat against him."
+    assert short_answer(senators, listed) == "Susan Collins and Lisa Murkowski"
+    assert short_answer(senators, "The Senate confirmed Kash Patel, one of Donald Trump's loyalists.") is None
+    # Two names the sentence does not list together are not the two asked for.
+    assert short_answer(senators, "Susan Collins spoke to reporters before Lisa Murkowski addressed the chamber.") is None
+    apposed = ("Talks were held between the US secretary of state, Marco Rubio, and Russia's foreign minister, "
+               "Sergei Lavrov.")
+    assert short_answer(senators, apposed) == "Marco Rubio and Sergei Lavrov"
+    # The dateline is a place, but not one of the two listed.
+    countries = read_question("Which two countries did NATO formally invite to join its alliance?")
+    invited = "Madrid (CNN) NATO formalized its invitation to Sweden and Finland to join its alliance Wednesday."
+    assert short_answer(countries, invited) == "Sweden and Finland"
+    three = read_question("Who were the three men jailed over the landing?")
+    assert short_answer(three, "John Smith, 45, Peter Jones, 38, and Mark Brown, 52, were jailed.") == \
+        "John Smith, Peter Jones and Mark Brown"
 
 
 def test_which_of_the_men_asks_for_a_person():
@@ -224,3 +262,5 @@ def test_the_answer_prompt_states_the_constraints():
     assert order.startswith(ANSWER_SYSTEM) and "compare the dates of the passages reporting each" in order
     least = answer_messages("Who got the shorter sentence: the postman or the skipper?", [])[0]["content"]
     assert least.startswith(ANSWER_SYSTEM) and "which is the smallest: find the figure each passage gives" in least
+    counted = answer_messages("Who were the two senators who voted against him?", [])[0]["content"]
+    assert counted.startswith(ANSWER_SYSTEM) and "asks for 2 names: give all 2" in counted

@@ -144,7 +144,9 @@ class ExtractiveBackend(AnswerBackend):
             top = ranked[0]
             return (verdict(top.text), top) if top.lexical >= settings.yes_no_coverage else None
         best = values[id(ranked[0])]
-        near = [s for s in ranked[:settings.short_answer_candidates] if values[id(s)] >= settings.answer_floor * best]
+        # "Who were the two senators ...?": fewer sentences name two of them, so twice as many are searched.
+        searched = ranked[:settings.short_answer_candidates * reading.count]
+        near = [s for s in searched if values[id(s)] >= settings.answer_floor * best]
         answering = [s for s in chosen if _gives_answer(reading.question, s.text, settings)]
         texts = [p.text for p in passages]
         for s in dict.fromkeys([*answering, *chosen, *near]):

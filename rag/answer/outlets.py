@@ -62,8 +62,9 @@ def outlets_answer(question: str, hits: Sequence[Hit], index: Index, scorer: Sup
             return f"{_names(common)} published both stories [1] [2].", citations
         return (f"No outlet published both: the first ran in {_names(outlets[0], dated=True)} [1], the second in "
                 f"{_names(outlets[1], dated=True)} [2].", citations)
-    if len(outlets[0]) > 1:
-        return f"The story ran in {_names(outlets[0], dated=True)}, as copies of one text [1].", citations
+    if len(outlets[0]) > 1:  # the names lead, as for any question asking for names; then when each ran it
+        return (f"{_names(outlets[0])} [1]. The story ran in {_names(outlets[0], dated=True)}, as copies of one "
+                f"text [1].", citations)
     return f"The story ran in {_names(outlets[0], dated=True)} [1].", citations
 
 

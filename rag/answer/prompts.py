@@ -45,6 +45,10 @@ _ORDER = (" The question asks which of two events happened first: a passage's da
 _COMPARISON = (" The question asks which is the {extreme}: find the figure each passage gives for each candidate, "
                "compare figures of the same kind, name the {extreme} with its figure, and cite the passages compared.")
 
+# Appended when the question asks for a number of names ("Who were the two senators ...?"): a model tends to stop
+# at the first name it finds.
+_COUNTED = " The question asks for {count} names: give all {count}, and cite the passage naming each."
+
 REWRITE_SYSTEM = """You rewrite the last question of a conversation so that it can be understood without the \
 conversation. Replace pronouns and vague references with the names they refer to. Keep it short. Do not answer it. \
 Reply with the rewritten question only, on one line."""
@@ -75,8 +79,8 @@ def answer_messages(question: str, passages: Sequence[Hit], history: Sequence[Tu
 
     Of the conversation only earlier questions are shown, so a follow-up ("when did he leave?") can be
     read; earlier answers are not, as their [n] markers count other passages. The constraints the
-    question names (2021, Q1, women's), for an order question how to read its dates, and for a comparison how to
-    compare figures, are stated with the rules.
+    question names (2021, Q1, women's), for an order question how to read its dates, for a comparison how to
+    compare figures, and for a question counting names ("the two senators") how many, are stated with the rules.
     """
     earlier = "\n".join(f"- {t.question.strip()}" for t in history[-context_turns:])
     user = _ANSWER_USER.format(passages=passage_block(passages), question=question.strip(),
@@ -86,7 +90,8 @@ def answer_messages(question: str, passages: Sequence[Hit], history: Sequence[Tu
     system = (ANSWER_SYSTEM + (_CONSTRAINTS.format(constraints=asked.describe()) if asked else "")
               + (_ORDER if reading.order else "")
               + (_COMPARISON.format(extreme="largest" if reading.comparison.most else "smallest")
-                 if reading.comparison else ""))
+                 if reading.comparison else "")
+              + (_COUNTED.format(count=reading.count) if reading.count > 1 else ""))
     return [{"role": "system", "content": system}, {"role": "user", "content": user}]
 
 

@@ -41,6 +41,9 @@ _SHARE = re.compile(r"%|\bper ?cent\b|\bpercent\b", re.I)
 _POSSESSIVE_END = re.compile(r"(?<=\w)[’']s?$")
 _CAPITALISED_WORD = re.compile(r"\b[A-Z][a-z]+\b")
 _VOWELS = frozenset("aeiou")
+# Between two names of one list: a comma and at most three words ("John Smith, 45, Peter Jones"), or "and" and at
+# most five ("Susan Collins OF MAINE AND Lisa Murkowski", "Marco Rubio, AND RUSSIA'S FOREIGN MINISTER, Sergei Lavrov").
+_AND = re.compile(r"\band\b|&")
 _EDGES = " ,.;:\"'“”‘’()"  # punctuation around an entity that is no part of the answer
 
 
@@ -60,6 +63,11 @@ def short_answer(reading: QuestionReading, sentence: str, passages: Sequence[str
         # "Europe" for "European regulators", "Russia" for "visas to Russians": a nationality word answers a
         # place question as the place it comes from, when a passage names that place.
         candidates += [p for t, label, _ in found if label == "NORP" if (p := _place_of(t, passages))]
+    if reading.count > 1:
+        spans = [(t, start) for t, label, start in found if label in labels]
+        if reading.kind == "place" and passages:
+            spans += [(p, start) for t, label, start in found if label == "NORP" if (p := _place_of(t, passages))]
+        return _names_counted(reading.count, sorted(spans, key=lambda span: span[1]), sentence, asked)
     if reading.kind in _PATTERNS:
         # A year inside what spaCy reads as a date ("since records began in 1845") is no count or amount; an age
         # is a date to spaCy too ("a 21-year-old"), so only four-digit years are left out.
@@ -82,6 +90,36 @@ def short_answer(reading: QuestionReading, sentence: str, passages: Sequence[str
         if words and not words <= asked:
             return candidate
     return None
+
+
+def _names_counted(count: int, spans: Sequence[tuple[str, int]], sentence: str, asked: set[str]) -> str | None:
+    """"Susan Collins and Lisa Murkowski" for "Who were the two senators ...?": ``count`` names the question
+    does not say, listed together in ``sentence`` (nothing but "and", a comma or a few words such as "of Maine"
+    between them: "Madrid (CNN) NATO formalized its invitation to Sweden and Finland" lists Sweden and Finland,
+    not the dateline); of several such lists the tightest; None when the sentence lists fewer. Names only as
+    spaCy reads them: a capitalised run ("Two Republicans") is no name to count."""
+    names: list[tuple[str, int, int]] = []
+    for text, start in spans:
+        name = _POSSESSIVE_END.sub("", text.strip(_EDGES)).strip(_EDGES)
+        words = set(words_and_numbers(name))
+        if words and not words <= asked and not any(name in n or n in name for n, _, _ in names):
+            names.append((name, start, start + len(text)))
+    lists = []
+    for first in range(len(names) - count + 1):
+        run = names[first:first + count]
+        gaps = [sentence[a[2]:b[1]] for a, b in zip(run, run[1:])]
+        if all(_listed(gap) for gap in gaps):
+            lists.append((sum(len(gap) for gap in gaps), [n for n, _, _ in run]))
+    if not lists:
+        return None
+    listed = min(lists)[1]
+    return ", ".join(listed[:-1]) + " and " + listed[-1]
+
+
+def _listed(gap: str) -> bool:
+    """Whether ``gap``, the text between two names, lists them."""
+    words = len(gap.split())
+    return words <= 5 if _AND.search(gap) else "," in gap and words <= 3
 
 
 def _place_of(demonym: str, passages: Sequence[str]) -> str | None:

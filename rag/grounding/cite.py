@@ -21,6 +21,7 @@ from .scorer import ScoredSentence, SupportScorer
 
 # [1], [1, 2], [1-3], [Passage 2], 【1】: the forms models write.
 MARKERS = re.compile(r"\s*[\[【]\s*(?:passages?\s*)?(\d+(?:\s*(?:,|-|–|and)\s*\d+)*)\s*[\]】]", re.IGNORECASE)
+_LIST_SEPARATOR = re.compile(r",\s+|\s+and\s+")  # "Susan Collins and Lisa Murkowski": a short claim naming two
 
 
 @dataclass(frozen=True)
@@ -126,9 +127,13 @@ def _number(numbering: dict, citations: list[Citation], hit: Hit, sentence, veri
 
 def _containing(claim: str, whole: str, hit: Hit, scorer: SupportScorer) -> ScoredSentence | None:
     """The sentence of ``hit`` that holds the short ``claim`` ("Simona Halep") verbatim, fully supporting it;
-    of several, the one closest to the ``whole`` answer (the sentence it goes on to quote)."""
-    wanted = _squeezed(claim)
-    holding = [s for s in scorer.sentences(whole, [hit]) if wanted and wanted in _squeezed(s.text)]
+    of several, the one closest to the ``whole`` answer (the sentence it goes on to quote). A list of names
+    ("Susan Collins and Lisa Murkowski") is held by a sentence that holds each ("Susan Collins of Maine and
+    Lisa Murkowski of Alaska")."""
+    parts = _LIST_SEPARATOR.split(claim.strip(" ."))
+    wanted = [_squeezed(part) for part in parts] if all(p[:1].isupper() for p in parts) else [_squeezed(claim)]
+    holding = [s for s in scorer.sentences(whole, [hit])
+               if all(wanted) and all(part in _squeezed(s.text) for part in wanted)]
     best = max(holding, key=lambda s: s.score, default=None)
     return replace(best, score=1.0) if best is not None else None
 

@@ -42,7 +42,7 @@ _LIST = re.compile(r"\bname (?:two|three|four|five|all|the \w+ (?:countries|comp
 # "Which <noun>": the noun says the kind of name asked for.
 _PERSON_NOUNS = frozenset(
     "person man woman player actor actress singer star rapper athlete politician leader president ceo executive "
-    "judge senator author director celebrity musician golfer official minister governor billionaire founder "
+    "judge justice senator author director celebrity musician golfer official minister governor billionaire founder "
     "coach lawmaker candidate chancellor king queen prince princess pope mayor champion rider driver boxer "
     "footballer cricketer comedian host journalist writer artist scientist lawyer spokesperson".split())
 _ORGANISATION_NOUNS = frozenset(
@@ -52,9 +52,14 @@ _ORGANISATION_NOUNS = frozenset(
 _PLACE_NOUNS = frozenset(
     "country city state continent region town island county nation place location capital province village "
     "venue stadium airport port".split())
+_NOUNS = {"person": _PERSON_NOUNS, "organisation": _ORGANISATION_NOUNS, "place": _PLACE_NOUNS}
 _WHICH_WORDS = re.compile(r"\b(?:which|what)(?:\s+of\s+(?:the|these|those)(?:\s+\w+)?)?((?:\s+[a-z-]+){1,3})",
                           re.I)  # "which tennis PLAYER", "which of the four MEN"
 _IRREGULAR = {"men": "man", "women": "woman", "people": "person", "children": "child"}
+# "Who were the TWO Republican senators ...?", "Which THREE countries ...?", "Name two companies ...": so many names.
+_COUNTED = re.compile(r"^\W*(?:(?:(?:in|at|from|to|for|by|with)\s+)?(?:who|which|what)\s+(?:(?:are|were)\s+the\s+)?|name\s+(?:the\s+)?)"
+                      r"(two|three|four|five)\b((?:\s+[a-z-]+){0,3})", re.I)
+_COUNTS = {"two": 2, "three": 3, "four": 4, "five": 5}
 
 YEAR = re.compile(r"(?<![\d$£€.,])(?:19|20)\d{2}(?![\d%])")
 _QUARTER_WORDS = {"first": 1, "second": 2, "third": 3, "fourth": 4}
@@ -161,6 +166,7 @@ class QuestionReading:
     options: tuple[str, ...] = ()
     order: Order | None = None  # which of two events came first or last
     comparison: Comparison | None = None  # which is the most or the least
+    count: int = 1  # how many names are asked for: "Who were the two senators ...?" asks for two
 
     @property
     def short(self) -> bool:
@@ -178,8 +184,10 @@ def read_question(question: str) -> QuestionReading:
     comparison = None if order else _comparison(body, options)
     if comparison and comparison.options:
         options = comparison.options
-    kind = "either/or" if options or order else _kind(body)
-    return QuestionReading(question, kind, constraints(body), asked_focus(body), options, order, comparison)
+    counted = None if options or order else _counted(body)
+    kind = "either/or" if options or order else counted[1] if counted else _kind(body)
+    return QuestionReading(question, kind, constraints(body), asked_focus(body), options, order, comparison,
+                           counted[0] if counted else 1)
 
 
 # "Which came first: X or Y?", "Which happened later, X or Y?"
@@ -247,6 +255,29 @@ def constraints(text: str) -> Constraints:
     )
 
 
+def _counted(question: str) -> tuple[int, str] | None:
+    """How many names of which kind a question asks for by number ("the two Republican SENATORS": 2 persons);
+    None when it gives no number, or the noun it counts is no kind of name ("which two words")."""
+    m = _COUNTED.search(question)
+    if not m:
+        return None
+    # The noun counted is the first plural: "three Supreme Court JUSTICES", "two Kentucky REPUBLICANS".
+    plural = next((w for w in m.group(2).lower().split() if _singular(w) != w), "")
+    kind = _name_kind(plural) or ("person" if _WHO.search(question) else None)
+    return (_COUNTS[m.group(1).lower()], kind) if kind else None
+
+
+def _name_kind(noun: str) -> str | None:
+    """"person", "organisation" or "place" when ``noun`` (singular or plural) is a word for one."""
+    singular = _singular(noun)
+    return next((kind for kind, nouns in _NOUNS.items() if singular in nouns), None)
+
+
+def _singular(noun: str) -> str:
+    return (_IRREGULAR.get(noun) or (noun[:-3] + "y" if noun.endswith("ies") else
+                                     noun.rstrip("s") if noun.endswith("s") else noun))
+
+
 def _kind(question: str) -> str:
     if ASKS_WHY.search(question):
         return "reason"
@@ -267,11 +298,9 @@ def _kind(question: str) -> str:
     which = _WHICH_WORDS.search(question)
     one_of = bool(which and re.match(r"\w+\s+of\b", which.group(0)))  # "which of the four men": one of them
     for noun in (which.group(1).lower().split() if which else ()):
-        singular = (_IRREGULAR.get(noun) or (noun[:-3] + "y" if noun.endswith("ies") else
-                                              noun.rstrip("s") if noun.endswith("s") else noun))
-        for kind, nouns in (("person", _PERSON_NOUNS), ("organisation", _ORGANISATION_NOUNS), ("place", _PLACE_NOUNS)):
-            if singular in nouns:
-                return "list" if singular != noun and noun not in nouns and not one_of else kind
+        kind = _name_kind(noun)
+        if kind:
+            return "list" if _singular(noun) != noun and noun not in _NOUNS[kind] and not one_of else kind
     if _HOW.search(question):
         return "how"
     return "thing"
