@@ -59,6 +59,10 @@ def test_a_why_question_is_answered_by_the_sentence_giving_the_reason_first(desk
     answer = desk.ask("Why did xAI name its chatbot Grok?")
     assert answer.text.startswith("The name comes from Robert Heinlein's novel Stranger in a Strange Land"), answer.text
     assert_citations_resolve(answer)
+    # Worded so that another article about Musk ranks close: its "comes after ..." gives a reason for something
+    # else, and the Grok article's "has since criticised" gives none.
+    for question in ("Why is the chatbot from Musk's company called Grok?", "Why was Musk's chatbot named Grok?"):
+        assert desk.ask(question).text.startswith("The name comes from Robert Heinlein's novel"), question
 
 
 def test_a_question_counting_names_leads_with_that_many_from_one_sentence(desk):

@@ -70,3 +70,10 @@ def test_answer_bonus_counts_only_what_the_question_does_not_say():
     assert answer_bonus(question, "The plan, called Basic Access, costs $100 a month.") > 0.0
     assert answer_bonus("How many jobs will go?", "About 200 jobs will go.") > 0.0
     assert answer_bonus("How many jobs will go?", "Jobs will go, one of the unions said.") == 0.0
+
+
+def test_since_gives_a_reason_only_as_a_conjunction():
+    why = "Why did the company cut jobs?"
+    assert answer_bonus(why, "It cut jobs since sales had fallen for a year.") > 0.0
+    assert answer_bonus(why, "He has since criticised the company's managers.") == 0.0
+    assert answer_bonus(why, "It has cut jobs every year since 2015.") == 0.0

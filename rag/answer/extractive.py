@@ -199,11 +199,15 @@ class ExtractiveBackend(AnswerBackend):
                 chosen = chosen[: max_sentences - 1] + [answer]
         if asks_why and chosen:
             # The reason leads: "Why is it called Grok?" is answered by "The name comes from ...", not by the
-            # sentences about Grok that scored closer. Of the chosen, else of the next best in their articles.
+            # sentences about Grok that scored closer. Of the chosen, else of the next best in their articles;
+            # first in the best sentence's article, the story asked about ("Musk's threat comes after ..." in
+            # another article about Musk gives a reason for something else).
             quoted = {passages[c.passage].article_id for c in chosen}
             near = [s for s in ranked if values[id(s)] >= settings.answer_floor * best
                     and passages[s.passage].article_id in quoted]
-            reason = next((s for s in [*chosen, *near] if _gives_answer(question, s.text, settings)), None)
+            story = passages[chosen[0].passage].article_id
+            candidates = sorted(dict.fromkeys([*chosen, *near]), key=lambda s: passages[s.passage].article_id != story)
+            reason = next((s for s in candidates if _gives_answer(question, s.text, settings)), None)
             if reason is not None and reason is not chosen[0]:
                 rest = [c for c in chosen if c is not reason]
                 chosen = [reason] + (rest if len(rest) < len(chosen) else rest[: max_sentences - 1])

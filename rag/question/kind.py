@@ -23,8 +23,10 @@ class AnswerKind:
 
 _REASON_ASKED = re.compile(r"^\s*why\b|\bhow come\b|\bwhat (?:was|is|were|are) the reasons?\b|\bwhat reasons?\b|"
                            r"\bwhat (?:led|prompted|caused|drove)\b|\bblamed?\b", re.I)
+# "since" gives a reason only as a conjunction: "HAS SINCE criticised", "ever since" and "since 2015" say when.
 _REASON = re.compile(r"\b(because|after|due to|owing to|caused by|driven by|thanks to|as a result|in response|"
-                     r"following|follows|since|so that|in order to|to avoid|to prevent|wanted to|reasons?|amid|citing|"
+                     r"following|follows|(?<!has )(?<!have )(?<!had )(?<!ever )since(?! \d)|so that|in order to|"
+                     r"to avoid|to prevent|wanted to|reasons?|amid|citing|"
                      r"comes after|comes from|named after|blamed|led to|prompted)\b", re.I)
 _FIGURE_ASKED = re.compile(r"\bhow (?:much|many|big|large|long|far|deep|tall|high|old|heavy|wide|fast|often)\b|"
                            r"\bwhat (?:price|percentage|share|figure|amount|number|proportion|rate|value)\b|\bcost\b",

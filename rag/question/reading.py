@@ -57,7 +57,8 @@ _WHICH_WORDS = re.compile(r"\b(?:which|what)(?:\s+of\s+(?:the|these|those)(?:\s+
                           re.I)  # "which tennis PLAYER", "which of the four MEN"
 _IRREGULAR = {"men": "man", "women": "woman", "people": "person", "children": "child"}
 # "Who were the TWO Republican senators ...?", "Which THREE countries ...?", "Name two companies ...": so many names.
-_COUNTED = re.compile(r"^\W*(?:(?:(?:in|at|from|to|for|by|with)\s+)?(?:who|which|what)\s+(?:(?:are|were)\s+the\s+)?|name\s+(?:the\s+)?)"
+_COUNTED = re.compile(r"^\W*(?:(?:(?:in|at|from|to|for|by|with)\s+)?(?:who|which|what)\s+(?:(?:are|were)\s+the\s+)?|"
+                      r"name\s+(?:the\s+)?)"
                       r"(two|three|four|five)\b((?:\s+[a-z-]+){0,3})", re.I)
 _COUNTS = {"two": 2, "three": 3, "four": 4, "five": 5}
 
