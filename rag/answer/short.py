@@ -41,8 +41,6 @@ _SHARE = re.compile(r"%|\bper ?cent\b|\bpercent\b", re.I)
 _POSSESSIVE_END = re.compile(r"(?<=\w)[’']s?$")
 _CAPITALISED_WORD = re.compile(r"\b[A-Z][a-z]+\b")
 _VOWELS = frozenset("aeiou")
-# Between two names of one list: a comma and at most three words ("John Smith, 45, Peter Jones"), or "and" and at
-# most five ("Susan Collins OF MAINE AND Lisa Murkowski", "Marco Rubio, AND RUSSIA'S FOREIGN MINISTER, Sergei Lavrov").
 _AND = re.compile(r"\band\b|&")
 _EDGES = " ,.;:\"'“”‘’()"  # punctuation around an entity that is no part of the answer
 
@@ -58,16 +56,14 @@ def short_answer(reading: QuestionReading, sentence: str, passages: Sequence[str
         return None
     asked = set(words_and_numbers(reading.question))
     found = entities(sentence)
-    candidates = [t for t, label, _ in found if label in labels]
+    spans = [(t, start) for t, label, start in found if label in labels]
     if reading.kind == "place" and passages:
         # "Europe" for "European regulators", "Russia" for "visas to Russians": a nationality word answers a
         # place question as the place it comes from, when a passage names that place.
-        candidates += [p for t, label, _ in found if label == "NORP" if (p := _place_of(t, passages))]
+        spans += [(p, start) for t, label, start in found if label == "NORP" if (p := _place_of(t, passages))]
     if reading.count > 1:
-        spans = [(t, start) for t, label, start in found if label in labels]
-        if reading.kind == "place" and passages:
-            spans += [(p, start) for t, label, start in found if label == "NORP" if (p := _place_of(t, passages))]
         return _names_counted(reading.count, sorted(spans, key=lambda span: span[1]), sentence, asked)
+    candidates = [t for t, _ in spans]
     if reading.kind in _PATTERNS:
         # A year inside what spaCy reads as a date ("since records began in 1845") is no count or amount; an age
         # is a date to spaCy too ("a 21-year-old"), so only four-digit years are left out.
@@ -117,7 +113,9 @@ def _names_counted(count: int, spans: Sequence[tuple[str, int]], sentence: str, 
 
 
 def _listed(gap: str) -> bool:
-    """Whether ``gap``, the text between two names, lists them."""
+    """Whether ``gap``, the text between two names, lists them: "and" with at most five words ("Susan Collins OF
+    MAINE AND Lisa Murkowski", "Marco Rubio, AND RUSSIA'S FOREIGN MINISTER, Sergei Lavrov"), or a comma with at
+    most three ("John Smith, 45, Peter Jones")."""
     words = len(gap.split())
     return words <= 5 if _AND.search(gap) else "," in gap and words <= 3
 
