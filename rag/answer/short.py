@@ -73,7 +73,7 @@ def short_answer(reading: QuestionReading, sentence: str, passages: Sequence[str
                        if not (_BARE_YEAR.fullmatch(m.group(0)) and any(a <= m.start() < b for a, b in dates))
                        and (asks_age or not _AGE_AFTER.match(sentence, m.end()))]
     # "Saudi Arabia's ministry": the answer is the owner, not its possessive form.
-    candidates = [_POSSESSIVE_END.sub("", c.strip(_EDGES)).strip(_EDGES) for c in candidates]
+    candidates = [_bare(c) for c in candidates]
     if passages and len(candidates) > 1 and reading.kind in NAME_KINDS:  # each sort in turn, the last the first key
         candidates.sort(key=lambda c: _mentions(c, passages) < 2)
     if reading.focus:  # "In which COURT ...": "Castlebar Circuit Court" before any other name
@@ -96,7 +96,7 @@ def _names_counted(count: int, spans: Sequence[tuple[str, int]], sentence: str, 
     spaCy reads them: a capitalised run ("Two Republicans") is no name to count."""
     names: list[tuple[str, int, int]] = []
     for text, start in spans:
-        name = _POSSESSIVE_END.sub("", text.strip(_EDGES)).strip(_EDGES)
+        name = _bare(text)
         words = set(words_and_numbers(name))
         if words and not words <= asked and not any(name in n or n in name for n, _, _ in names):
             names.append((name, start, start + len(text)))
@@ -110,6 +110,11 @@ def _names_counted(count: int, spans: Sequence[tuple[str, int]], sentence: str, 
         return None
     listed = min(lists)[1]
     return ", ".join(listed[:-1]) + " and " + listed[-1]
+
+
+def _bare(name: str) -> str:
+    """``name`` without the punctuation around it or a possessive ending."""
+    return _POSSESSIVE_END.sub("", name.strip(_EDGES)).strip(_EDGES)
 
 
 def _listed(gap: str) -> bool:
